@@ -1,0 +1,242 @@
+package dev.gracefuldrain;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.NanoTime;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.annotation.Name;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.component.Graceful;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The drain: everything between a stop request and the end of the server's graceful stop.
+ * <p>Jetty calls {@link #shutdown()} from {@code Server.stop()} (SIGTERM through
+ * {@code jetty.server.stopAtShutdown}, the ShutdownService, {@code jetty.sh stop}, or embedded code).
+ * From there, in order:</p>
+ * <ol>
+ * <li>close the managed connectors' listeners, so no connection arrives and every response
+ * from here on carries {@code Connection: close};</li>
+ * <li>half-close every idle and never-used connection at once; leave busy ones to finish;</li>
+ * <li>complete as soon as the last tracked connection has closed,</li>
+ * <li>or, at the timeout, abort what is left and log each request cut.</li>
+ * </ol>
+ */
+@ManagedObject("Drains HTTP/1.1 connections on stop")
+public class Drain extends ContainerLifeCycle implements Graceful
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
+
+    /** Time the server's stop waits beyond our timeout, so that our abort, not Jetty's, ends the drain. */
+    static final long ABORT_MARGIN_MS = 1000;
+
+    enum Phase
+    {
+        SERVING, DRAINING, FORCING, STOPPED
+    }
+
+    private final Server server;
+    private final DrainSettings settings;
+    private final ConnectionTracker tracker = new ConnectionTracker(this);
+    private final List<AbstractConnector> managed = new ArrayList<>();
+    private volatile Phase phase = Phase.SERVING;
+    private volatile DrainReport report;
+    private CompletableFuture<Void> drained = new CompletableFuture<>();
+    private Scheduler.Task abortTask;
+
+    public Drain(@Name("server") Server server, @Name("settings") DrainSettings settings)
+    {
+        this.server = server;
+        this.settings = settings;
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        synchronized (this)
+        {
+            phase = Phase.SERVING;
+            report = null;
+            drained = new CompletableFuture<>();
+        }
+        // Connectors are looked up now, not when our XML ran, so that connectors which
+        // modules enabled after this one add are managed too.
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof AbstractConnector abstractConnector && isHttp1Only(abstractConnector))
+            {
+                // The drain closes idle connections itself; Jetty's shutdown idle-timeout shrink
+                // would also hit busy ones (jetty/jetty.project#11515).
+                abstractConnector.setShutdownIdleTimeout(-1);
+                abstractConnector.addEventListener(tracker);
+                managed.add(abstractConnector);
+            }
+            else
+            {
+                LOG.info("graceful-drain: not managing {} (protocols {}): Jetty's own shutdown applies to it",
+                    connector, connector.getProtocols());
+            }
+        }
+        server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
+        LOG.info("graceful-drain: {}, managing {} connector(s)", settings, managed.size());
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        super.doStop();
+        for (AbstractConnector connector : managed)
+            connector.removeEventListener(tracker);
+        managed.clear();
+    }
+
+    private static boolean isHttp1Only(AbstractConnector connector)
+    {
+        return connector.getProtocols().stream().allMatch("http/1.1"::equalsIgnoreCase);
+    }
+
+    /** The stop request: called once per stop by {@code Graceful.shutdown(server)}. */
+    @Override
+    public CompletableFuture<Void> shutdown()
+    {
+        DrainReport report;
+        synchronized (this)
+        {
+            if (phase != Phase.SERVING)
+                return drained;
+            report = new DrainReport();
+            this.report = report;
+            phase = Phase.DRAINING;
+            abortTask = server.getScheduler().schedule(this::abort, settings.getTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+        LOG.info("graceful-drain: stop requested, draining {} connection(s), timeout {} ms", tracker.size(), settings.getTimeoutMs());
+
+        // 1. Listeners first: from here on no connection arrives that the sweep could miss,
+        // and every response Jetty commits carries Connection: close.
+        for (AbstractConnector connector : managed)
+            connector.shutdown();
+
+        // 2. Idle and never-used connections get their FIN now; busy ones are left to finish.
+        for (TrackedConnection connection : tracker.all())
+            report.found(connection.drain(settings.getLingerTimeoutMs()));
+
+        // 3. Done now if nothing is busy; otherwise the last close completes it (onClosed).
+        completeIfDrained();
+        return drained;
+    }
+
+    @Override
+    public boolean isShutdown()
+    {
+        return phase != Phase.SERVING;
+    }
+
+    boolean isDraining()
+    {
+        return phase != Phase.SERVING;
+    }
+
+    long lingerTimeoutMs()
+    {
+        return settings.getLingerTimeoutMs();
+    }
+
+    ConnectionTracker tracker()
+    {
+        return tracker;
+    }
+
+    /** A connection accepted just before the listener closed is never-used: FIN at once. */
+    void onOpened(TrackedConnection connection)
+    {
+        DrainReport report = this.report;
+        if (report != null && isDraining())
+            report.found(connection.drain(settings.getLingerTimeoutMs()));
+    }
+
+    void onClosed(TrackedConnection connection)
+    {
+        TrackedConnection.Ending ending = connection.closed();
+        DrainReport report = this.report;
+        if (report != null)
+        {
+            report.ended(ending);
+            completeIfDrained();
+        }
+    }
+
+    /** A request arrived on a connection the drain had already half-closed: it is not handled. */
+    void onLateRequest()
+    {
+        DrainReport report = this.report;
+        if (report != null)
+            report.lateRequestRefused();
+    }
+
+    /** 4. The timeout: abort what is left, and say what was cut. */
+    private void abort()
+    {
+        synchronized (this)
+        {
+            if (phase != Phase.DRAINING)
+                return;
+            phase = Phase.FORCING;
+        }
+        LOG.warn("graceful-drain: timeout of {} ms reached, aborting {} connection(s)", settings.getTimeoutMs(), tracker.size());
+        long now = NanoTime.now();
+        for (TrackedConnection connection : tracker.all())
+        {
+            String cut = connection.abort(now);
+            if (cut != null)
+                LOG.warn("graceful-drain: cut {}", cut);
+        }
+        completeIfDrained();
+    }
+
+    private void completeIfDrained()
+    {
+        if (!tracker.isEmpty())
+            return;
+        DrainReport report;
+        synchronized (this)
+        {
+            if (phase != Phase.DRAINING && phase != Phase.FORCING)
+                return;
+            phase = Phase.STOPPED;
+            report = this.report;
+            if (abortTask != null)
+                abortTask.cancel();
+        }
+        report.finish();
+        LOG.info("graceful-drain: drained: {}", report.summary());
+        drained.complete(null);
+    }
+
+    @ManagedAttribute("The drain phase: SERVING, DRAINING, FORCING or STOPPED")
+    public String getPhase()
+    {
+        return phase.name();
+    }
+
+    @ManagedAttribute("Connections tracked on the managed connectors")
+    public int getConnections()
+    {
+        return tracker.size();
+    }
+
+    @Override
+    public String toString()
+    {
+        return String.format("%s@%x{%s,%s}", getClass().getSimpleName(), hashCode(), phase, settings);
+    }
+}

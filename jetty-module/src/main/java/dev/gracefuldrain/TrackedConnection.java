@@ -1,0 +1,196 @@
+package dev.gracefuldrain;
+
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.IdleTimeout;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.NanoTime;
+
+/**
+ * One HTTP/1.1 connection and its state: never-used, idle, busy, lingering, closed.
+ * <p>The request path ({@link #beginRequest}, {@link #endRequest}) and the drain
+ * ({@link #drain}, {@link #abort}) race on the same connection; the lock makes
+ * "is it idle?" and "half-close it" one step, so a request is either served
+ * or never handled, and never cut in between.</p>
+ */
+final class TrackedConnection
+{
+    enum State
+    {
+        NEVER_USED, IDLE, BUSY, LINGERING, CLOSED
+    }
+
+    /** What the drain did with this connection when it found it. */
+    enum Found
+    {
+        /** Idle: half-closed at once. */
+        IDLE,
+        /** Never used: half-closed at once. */
+        NEVER_USED,
+        /** Busy (or reading a request): left to finish. */
+        BUSY,
+        /** Already lingering or closed: nothing to do. */
+        DONE
+    }
+
+    private final Connection connection;
+    private State state = State.NEVER_USED;
+    private Request request;
+    private long requestStartNanos;
+    private boolean busyInDrain;
+    private boolean aborted;
+
+    TrackedConnection(Connection connection)
+    {
+        this.connection = connection;
+    }
+
+    Connection connection()
+    {
+        return connection;
+    }
+
+    /**
+     * @return false if the drain has already half-closed this connection: the request must not be handled.
+     */
+    synchronized boolean beginRequest(Request request, boolean draining)
+    {
+        if (state == State.LINGERING || state == State.CLOSED)
+            return false;
+        state = State.BUSY;
+        this.request = request;
+        requestStartNanos = NanoTime.now();
+        if (draining)
+            busyInDrain = true;
+        return true;
+    }
+
+    /**
+     * The response is complete. During a drain Jetty marked it {@code Connection: close}
+     * and half-closes after it; the connection lingers until the client closes.
+     */
+    void endRequest(boolean draining, long lingerMs)
+    {
+        synchronized (this)
+        {
+            request = null;
+            if (state != State.BUSY)
+                return;
+            state = draining ? State.LINGERING : State.IDLE;
+        }
+        if (draining)
+            lingerFromNow(connection.getEndPoint(), lingerMs);
+    }
+
+    /**
+     * At the drain's start, or when a connection is opened during it:
+     * half-close it if it is idle or never used; otherwise leave it to finish.
+     */
+    Found drain(long lingerMs)
+    {
+        Found found;
+        synchronized (this)
+        {
+            switch (state)
+            {
+                case NEVER_USED, IDLE ->
+                {
+                    if (Http1.readingRequest(connection))
+                    {
+                        busyInDrain = true;
+                        return Found.BUSY;
+                    }
+                    found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
+                    state = State.LINGERING;
+                }
+                case BUSY ->
+                {
+                    busyInDrain = true;
+                    return Found.BUSY;
+                }
+                default ->
+                {
+                    return Found.DONE;
+                }
+            }
+        }
+        linger(lingerMs);
+        return found;
+    }
+
+    /**
+     * FIN first, so the client sees a clean close and never a reset; Jetty keeps reading
+     * (and refuses, through {@link #beginRequest}, any request that still arrives) until the
+     * client closes its side, or the linger timeout closes the connection.
+     */
+    private void linger(long lingerMs)
+    {
+        EndPoint endPoint = connection.getEndPoint();
+        lingerFromNow(endPoint, lingerMs);
+        endPoint.shutdownOutput();
+    }
+
+    /** The endpoint's idle timeout counts from its last activity: restart it, so the client gets the whole linger. */
+    private static void lingerFromNow(EndPoint endPoint, long lingerMs)
+    {
+        if (endPoint instanceof IdleTimeout idleTimeout)
+            idleTimeout.notIdle();
+        endPoint.setIdleTimeout(lingerMs);
+    }
+
+    /**
+     * At the timeout: close whatever is left.
+     * @return a description of the request cut off, or null if no request was cut
+     */
+    String abort(long nowNanos)
+    {
+        String cut = null;
+        synchronized (this)
+        {
+            if (state == State.CLOSED)
+                return null;
+            if (busyInDrain && state != State.LINGERING)
+            {
+                aborted = true;
+                long ranMs = request == null ? -1 : TimeUnit.NANOSECONDS.toMillis(nowNanos - requestStartNanos);
+                cut = request == null
+                    ? String.format("a request still being received from %s", connection.getEndPoint().getRemoteSocketAddress())
+                    : String.format("%s %s from %s after %d ms", request.getMethod(), request.getHttpURI().getPathQuery(),
+                        connection.getEndPoint().getRemoteSocketAddress(), ranMs);
+            }
+        }
+        connection.close();
+        return cut;
+    }
+
+    /** How a connection that was busy during the drain ended. */
+    enum Ending
+    {
+        /** Not busy during the drain: counted when the drain found it. */
+        NOT_BUSY,
+        FINISHED,
+        ABORTED
+    }
+
+    synchronized Ending closed()
+    {
+        state = State.CLOSED;
+        request = null;
+        if (!busyInDrain)
+            return Ending.NOT_BUSY;
+        return aborted ? Ending.ABORTED : Ending.FINISHED;
+    }
+
+    synchronized State state()
+    {
+        return state;
+    }
+
+    @Override
+    public String toString()
+    {
+        return String.format("%s@%s", state(), connection.getEndPoint().getRemoteSocketAddress());
+    }
+}
