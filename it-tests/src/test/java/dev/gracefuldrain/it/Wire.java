@@ -1,0 +1,245 @@
+package dev.gracefuldrain.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * HTTP/1.1 over a raw socket, so the test sees the wire: FIN or RST, the Connection header,
+ * Content-Length or chunked framing, and when each byte arrived.
+ */
+final class Wire implements AutoCloseable
+{
+    /** How a connection ended, as the client saw it. */
+    enum Close
+    {
+        /** read() returned -1: a clean FIN. */
+        FIN,
+        /** The connection was reset. */
+        RESET,
+        /** Still open when the wait ended. */
+        OPEN
+    }
+
+    record Closing(Close kind, long nanos, int bytesBefore)
+    {
+    }
+
+    record Response(int status, Map<String, List<String>> headers, byte[] body, boolean complete, boolean chunked, long lastByteNanos)
+    {
+        String header(String name)
+        {
+            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+            return values == null ? null : String.join(", ", values);
+        }
+
+        boolean connectionClose()
+        {
+            String connection = header("connection");
+            return connection != null && connection.toLowerCase(Locale.ROOT).contains("close");
+        }
+
+        String bodyText()
+        {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    final Socket socket;
+    private final InputStream in;
+    private final byte[] one = new byte[1];
+
+    private Wire(Socket socket) throws IOException
+    {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+    }
+
+    static Wire open(int port) throws IOException
+    {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(Jetty.HOST, port), 5000);
+        socket.setTcpNoDelay(true);
+        return new Wire(socket);
+    }
+
+    /** One request on a new connection that is closed after the response. */
+    static Response get(int port, String path) throws IOException
+    {
+        try (Wire wire = open(port))
+        {
+            wire.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            return wire.readResponse(Duration.ofSeconds(10));
+        }
+    }
+
+    static String request(String method, String path)
+    {
+        return method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    }
+
+    void send(String text) throws IOException
+    {
+        socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+    }
+
+    /** Reads one whole response: status line, headers, body by its framing. */
+    Response readResponse(Duration timeout) throws IOException
+    {
+        socket.setSoTimeout((int)timeout.toMillis());
+        String statusLine = readLine();
+        if (statusLine == null)
+            throw new IOException("connection closed before any response byte");
+        String[] parts = statusLine.split(" ", 3);
+        int status = Integer.parseInt(parts[1]);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (String line = readLine(); line != null && !line.isEmpty(); line = readLine())
+        {
+            int colon = line.indexOf(':');
+            headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                .add(line.substring(colon + 1).trim());
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        List<String> transferEncoding = headers.get("transfer-encoding");
+        boolean chunked = transferEncoding != null && String.join(",", transferEncoding).toLowerCase(Locale.ROOT).contains("chunked");
+        boolean complete;
+        List<String> contentLength = headers.get("content-length");
+        if (chunked)
+            complete = readChunked(body);
+        else if (contentLength != null)
+            complete = readFixed(body, Long.parseLong(contentLength.get(0)));
+        else
+            complete = readToEnd(body);
+        return new Response(status, headers, body.toByteArray(), complete, chunked, System.nanoTime());
+    }
+
+    private boolean readFixed(ByteArrayOutputStream body, long length) throws IOException
+    {
+        byte[] buffer = new byte[8192];
+        long left = length;
+        while (left > 0)
+        {
+            int n = in.read(buffer, 0, (int)Math.min(buffer.length, left));
+            if (n < 0)
+                return false;
+            body.write(buffer, 0, n);
+            left -= n;
+        }
+        return true;
+    }
+
+    private boolean readChunked(ByteArrayOutputStream body) throws IOException
+    {
+        while (true)
+        {
+            String sizeLine = readLine();
+            if (sizeLine == null)
+                return false;
+            int semicolon = sizeLine.indexOf(';');
+            long size = Long.parseLong((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+            if (size == 0)
+            {
+                for (String trailer = readLine(); trailer != null; trailer = readLine())
+                {
+                    if (trailer.isEmpty())
+                        return true;
+                }
+                return false;
+            }
+            if (!readFixed(body, size))
+                return false;
+            if (readLine() == null)
+                return false;
+        }
+    }
+
+    private boolean readToEnd(ByteArrayOutputStream body) throws IOException
+    {
+        in.transferTo(body);
+        return true;
+    }
+
+    private String readLine() throws IOException
+    {
+        StringBuilder line = new StringBuilder();
+        while (true)
+        {
+            int n = in.read(one);
+            if (n < 0)
+                return line.length() == 0 ? null : line.toString();
+            char c = (char)(one[0] & 0xFF);
+            if (c == '\n')
+            {
+                int end = line.length();
+                if (end > 0 && line.charAt(end - 1) == '\r')
+                    line.setLength(end - 1);
+                return line.toString();
+            }
+            line.append(c);
+        }
+    }
+
+    /**
+     * Reads until the server closes, at most for {@code timeout}, then closes our side, as a
+     * client does on EOF. Bytes that arrive first are counted: an idle connection should get none.
+     */
+    Closing awaitClose(Duration timeout)
+    {
+        int bytes = 0;
+        Closing closing;
+        try
+        {
+            socket.setSoTimeout((int)Math.max(1, timeout.toMillis()));
+            byte[] buffer = new byte[4096];
+            while (true)
+            {
+                int n = in.read(buffer);
+                if (n < 0)
+                {
+                    closing = new Closing(Close.FIN, System.nanoTime(), bytes);
+                    break;
+                }
+                bytes += n;
+            }
+        }
+        catch (SocketTimeoutException x)
+        {
+            closing = new Closing(Close.OPEN, System.nanoTime(), bytes);
+        }
+        catch (SocketException x)
+        {
+            closing = new Closing(Close.RESET, System.nanoTime(), bytes);
+        }
+        catch (IOException x)
+        {
+            closing = new Closing(Close.RESET, System.nanoTime(), bytes);
+        }
+        close();
+        return closing;
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            socket.close();
+        }
+        catch (IOException ignored)
+        {
+            // closing anyway
+        }
+    }
+}
