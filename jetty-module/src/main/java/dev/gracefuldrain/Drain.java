@@ -119,16 +119,23 @@ public class Drain extends ContainerLifeCycle implements Graceful
             phase = Phase.DRAINING;
             abortTask = server.getScheduler().schedule(this::abort, settings.getTimeoutMs(), TimeUnit.MILLISECONDS);
         }
-        LOG.info("graceful-drain: stop requested, draining {} connection(s), timeout {} ms", tracker.size(), settings.getTimeoutMs());
-
         // 1. Listeners first: from here on no connection arrives that the sweep could miss,
         // and every response Jetty commits carries Connection: close.
         for (AbstractConnector connector : managed)
             connector.shutdown();
 
         // 2. Idle and never-used connections get their FIN now; busy ones are left to finish.
+        int busy = 0;
         for (TrackedConnection connection : tracker.all())
-            report.found(connection.drain(settings.getLingerTimeoutMs()));
+        {
+            TrackedConnection.Found found = connection.drain(settings.getLingerTimeoutMs());
+            report.found(found);
+            if (found == TrackedConnection.Found.BUSY)
+                busy++;
+        }
+        // Logged after the FINs are out, so that logging never delays them.
+        LOG.info("graceful-drain: stop requested: listeners closed; closed {} idle and {} never-used connection(s) in {} ms; {} busy left to finish within {} ms",
+            report.idleClosed(), report.neverUsedClosed(), report.elapsedMs(), busy, settings.getTimeoutMs());
 
         // 3. Done now if nothing is busy; otherwise the last close completes it (onClosed).
         completeIfDrained();

@@ -137,7 +137,8 @@ class DrainIT
             assertAll(
                 () -> assertEquals(1, figures.busyCompleted(), "the in-flight request completed"),
                 () -> assertTrue(figures.busy().get(0).response().connectionClose(), "with Connection: close"),
-                () -> assertEquals(3, figures.count(figures.idle(), Wire.Close.FIN) + figures.count(figures.neverUsed(), Wire.Close.FIN), "idle and never-used closed with FIN"),
+                () -> assertEquals(figures.idle().size() + figures.neverUsed().size(),
+                    figures.count(figures.idle(), Wire.Close.FIN) + figures.count(figures.neverUsed(), Wire.Close.FIN), "idle and never-used closed with FIN"),
                 () -> assertNotNull(summary, "summary logged"),
                 () -> assertEquals(1, summary.busyFinished(), "summary: " + summary));
         }
