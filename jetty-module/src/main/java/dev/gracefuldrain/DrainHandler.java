@@ -30,7 +30,9 @@ public class DrainHandler extends StatisticsHandler
         {
             // The drain sent FIN on this connection before the request was read: the client
             // sees a clean close with no response byte, and the request is never handled.
+            // Close now: the request is read, our FIN is out, and nothing more will be answered.
             drain.onLateRequest();
+            request.getConnectionMetaData().getConnection().getEndPoint().close();
             callback.failed(new EofException("connection drained before the request arrived"));
             return true;
         }

@@ -68,8 +68,9 @@ final class TrackedConnection
     }
 
     /**
-     * The response is complete. During a drain Jetty marked it {@code Connection: close}
-     * and half-closes after it; the connection lingers until the client closes.
+     * The response is complete. During a drain the connection is half-closed now: Jetty does it
+     * too for a response it marked {@code Connection: close}, but not for one it had finished
+     * sending, keep-alive, just before the stop.
      */
     void endRequest(boolean draining, long lingerMs)
     {
@@ -81,7 +82,7 @@ final class TrackedConnection
             state = draining ? State.LINGERING : State.IDLE;
         }
         if (draining)
-            lingerFromNow(connection.getEndPoint(), lingerMs);
+            linger(lingerMs);
     }
 
     /**
