@@ -52,6 +52,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private volatile DrainReport report;
     private CompletableFuture<Void> drained = new CompletableFuture<>();
     private Scheduler.Task abortTask;
+    private DrainHandler handler;
 
     public Drain(@Name("server") Server server, @Name("settings") DrainSettings settings)
     {
@@ -86,6 +87,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
                     connector, connector.getProtocols());
             }
         }
+        handler = server.getDescendant(DrainHandler.class);
         server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
         LOG.info("graceful-drain: {}, managing {} connector(s)", settings, managed.size());
         super.doStart();
@@ -225,7 +227,8 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 abortTask.cancel();
         }
         report.finish();
-        LOG.info("graceful-drain: drained: {}", report.summary());
+        LOG.info("graceful-drain: drained: {}{}", report.summary(), handler == null ? ""
+            : String.format("; since start: requests=%d, request failures=%d", handler.getRequestTotal(), handler.getFailures()));
         drained.complete(null);
     }
 

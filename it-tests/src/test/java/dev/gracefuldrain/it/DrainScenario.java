@@ -77,11 +77,7 @@ final class DrainScenario
         /** The module's summary line, parsed; null if absent. */
         Summary summary()
         {
-            Matcher m = Summary.PATTERN.matcher(log);
-            if (!m.find())
-                return null;
-            return new Summary(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
-                Integer.parseInt(m.group(4)), Long.parseLong(m.group(5)));
+            return Summary.parse(log);
         }
 
         String describe(String title)
@@ -109,10 +105,23 @@ final class DrainScenario
         }
     }
 
-    record Summary(int idleClosed, int neverUsedClosed, int busyFinished, int busyAborted, long drainMs)
+    record Summary(int idleClosed, int neverUsedClosed, int busyFinished, int busyAborted, int lateRefused, long drainMs,
+                   long requests, long requestFailures)
     {
         static final Pattern PATTERN = Pattern.compile(
-            "idle closed=(\\d+), never-used closed=(\\d+), busy finished=(\\d+), busy aborted=(\\d+), late requests refused=\\d+, drain time=(\\d+) ms");
+            "idle closed=(\\d+), never-used closed=(\\d+), busy finished=(\\d+), busy aborted=(\\d+), late requests refused=(\\d+), "
+                + "drain time=(\\d+) ms; since start: requests=(\\d+), request failures=(\\d+)");
+
+        /** The module's summary line in a Jetty log, parsed; null if absent. */
+        static Summary parse(String log)
+        {
+            Matcher m = PATTERN.matcher(log);
+            if (!m.find())
+                return null;
+            return new Summary(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), Long.parseLong(m.group(6)),
+                Long.parseLong(m.group(7)), Long.parseLong(m.group(8)));
+        }
     }
 
     final int idle;

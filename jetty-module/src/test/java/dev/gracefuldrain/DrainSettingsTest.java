@@ -1,0 +1,48 @@
+package dev.gracefuldrain;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class DrainSettingsTest
+{
+    @Test
+    void defaultsOfTheIniTemplateAreValid()
+    {
+        DrainSettings settings = new DrainSettings("30000", "1000");
+        assertEquals(30000, settings.getTimeoutMs());
+        assertEquals(1000, settings.getLingerTimeoutMs());
+    }
+
+    @Test
+    void surroundingBlanksAreTolerated()
+    {
+        assertEquals(5000, new DrainSettings(" 5000 ", "0").getTimeoutMs());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "-1|1000|jetty.drain.timeout=-1 is invalid",
+        "0|0|jetty.drain.timeout=0 is invalid",
+        "ten|1000|jetty.drain.timeout=ten is invalid",
+        "86400001|1000|jetty.drain.timeout=86400001 is invalid",
+        "30000|-1|jetty.drain.lingerTimeout=-1 is invalid",
+        "30000|60001|jetty.drain.lingerTimeout=60001 is invalid",
+        "500|1000|jetty.drain.lingerTimeout=1000 is invalid: it must not be more than jetty.drain.timeout=500",
+    })
+    void badValuesNameThePropertyAndTheValue(String timeout, String linger, String message)
+    {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> new DrainSettings(timeout, linger));
+        assertEquals(message, x.getMessage().substring(0, message.length()), x.getMessage());
+    }
+
+    @Test
+    void aMissingValueIsNamedToo()
+    {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> new DrainSettings(null, "1000"));
+        assertEquals("jetty.drain.timeout=null is invalid: expected a whole number of milliseconds from 1 to 86400000", x.getMessage());
+    }
+}
