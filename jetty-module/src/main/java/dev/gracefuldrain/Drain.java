@@ -38,6 +38,8 @@ public class Drain extends ContainerLifeCycle implements Graceful
 
     /** Time the server's stop waits beyond our timeout, so that our abort, not Jetty's, ends the drain. */
     static final long ABORT_MARGIN_MS = 1000;
+    /** How long a second stop request waits, beyond the server's stop timeout, for the drain in progress. */
+    static final long REPEATED_STOP_GRACE_MS = 5000;
 
     enum Phase
     {
@@ -89,6 +91,8 @@ public class Drain extends ContainerLifeCycle implements Graceful
         }
         handler = server.getDescendant(DrainHandler.class);
         server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
+        // The server registered itself with the JVM hook and the ShutdownService before starting its beans.
+        new RepeatedStopGuard(server, server.getStopTimeout() + REPEATED_STOP_GRACE_MS).install();
         LOG.info("graceful-drain: {}, managing {} connector(s)", settings, managed.size());
         super.doStart();
     }

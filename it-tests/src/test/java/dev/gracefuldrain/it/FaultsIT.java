@@ -1,0 +1,96 @@
+package dev.gracefuldrain.it;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Faults during the drain, all at once: a client that aborts mid-response, a slowloris, a client
+ * that never reads its large response, a handler that throws, a handler that hangs past the timeout.
+ * The server still exits within the timeout + 1 s, and the log names every request it cut.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FaultsIT
+{
+    static final long TIMEOUT_MS = 2000;
+
+    @Test
+    void faultsDuringTheDrain() throws Exception
+    {
+        Jetty.Base base = Jetty.base("faults", Jetty.Enable.START_D, "http", "ee10-deploy", "graceful-drain");
+        try (Jetty.Server server = base.start("jetty.drain.timeout=" + TIMEOUT_MS))
+        {
+            int port = server.port;
+            // Reads a little of a large response, then resets its connection during the drain.
+            Wire aborter = Wire.open(port);
+            aborter.send(Wire.request("GET", "/sample/large?kb=200000"));
+            aborter.socket.getInputStream().readNBytes(64 * 1024);
+            // Half a request line and half a header, then nothing.
+            Wire slowloris = Wire.open(port);
+            slowloris.send("GET /sample/fast HTTP/1.1\r\nHo");
+            // Never reads: the server's write blocks.
+            Wire neverReads = Wire.open(port);
+            neverReads.socket.setReceiveBufferSize(4096);
+            neverReads.send(Wire.request("GET", "/sample/large?kb=200000"));
+            // A handler that throws during the drain, and one that hangs past the timeout.
+            Wire throwing = Wire.open(port);
+            throwing.send(Wire.request("GET", "/sample/fail?ms=500"));
+            Wire hanging = Wire.open(port);
+            hanging.send(Wire.request("GET", "/sample/slow?ms=60000"));
+            DrainScenario.awaitInFlight(port, 4, Duration.ofSeconds(10));
+
+            CompletableFuture<Wire.Response> thrown = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return throwing.readResponse(Duration.ofSeconds(30));
+                }
+                catch (Exception x)
+                {
+                    return null;
+                }
+            });
+
+            long t0 = server.sigterm();
+            DrainScenario.awaitRefused(port, Duration.ofSeconds(5));
+            aborter.socket.setSoLinger(true, 0);
+            aborter.close();
+
+            Wire.Response failed = thrown.get(30, TimeUnit.SECONDS);
+            Wire.Closing throwingClosing = throwing.awaitClose(Duration.ofSeconds(10));
+            Wire.Closing slowlorisClosing = slowloris.awaitClose(Duration.ofSeconds(30));
+            Wire.Closing hangingClosing = hanging.awaitClose(Duration.ofSeconds(30));
+            long exitMs = TimeUnit.NANOSECONDS.toMillis(server.awaitExit(Duration.ofSeconds(30)) - t0);
+            neverReads.close();
+
+            String log = server.log();
+            DrainScenario.Summary summary = DrainScenario.Summary.parse(log);
+            System.out.printf("%n== faults during the drain (timeout %d ms) ==%nexit at %d ms; throwing handler: %s Connection:%s then %s; slowloris: %s at %d ms; hanging: %s at %d ms%n%s%n%s%n",
+                TIMEOUT_MS, exitMs, failed == null ? "no response" : failed.status(), failed == null ? null : failed.header("connection"),
+                throwingClosing.kind(), slowlorisClosing.kind(), TimeUnit.NANOSECONDS.toMillis(slowlorisClosing.nanos() - t0),
+                hangingClosing.kind(), TimeUnit.NANOSECONDS.toMillis(hangingClosing.nanos() - t0),
+                log.lines().filter(l -> l.contains("graceful-drain: cut") || l.contains("graceful-drain: timeout")).map(l -> "  " + l).collect(java.util.stream.Collectors.joining("\n")), summary);
+            assertAll(
+                () -> assertTrue(exitMs < TIMEOUT_MS + 1000, "exited at " + exitMs + " ms; timeout " + TIMEOUT_MS + " ms"),
+                () -> assertNotNull(failed, "the throwing handler's request gets an answer"),
+                () -> assertEquals(500, failed.status()),
+                () -> assertTrue(failed.connectionClose(), "with Connection: close"),
+                () -> assertEquals(Wire.Close.FIN, throwingClosing.kind()),
+                () -> assertTrue(log.contains("cut a request still being received from /127.0.0.1:"), "the slowloris is named"),
+                () -> assertTrue(log.matches("(?s).*cut GET /sample/large\\?kb=200000 from /127\\.0\\.0\\.1:\\d+ after \\d+ ms.*"), "the blocked write is named"),
+                () -> assertTrue(log.matches("(?s).*cut GET /sample/slow\\?ms=60000 from /127\\.0\\.0\\.1:\\d+ after \\d+ ms.*"), "the hanging request is named"),
+                () -> assertNotNull(summary, "summary logged"),
+                () -> assertEquals(3, summary.busyAborted(), "slowloris, blocked write, hanging handler: " + summary),
+                () -> assertEquals(2, summary.busyFinished(), "the aborting client's and the throwing handler's: " + summary),
+                () -> assertEquals(1, DrainIT.count(log, "graceful-drain: drained:"), "one summary"));
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.gracefuldrain.it;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * A second stop request during the drain changes nothing: one drain, one summary, no exception trace.
+ * Exit status: that of the first request to reach the JVM's exit: 143 (128 + SIGTERM) for a SIGTERM,
+ * 0 for the ShutdownService, which exits only once the drain is over; so a SIGTERM during a
+ * ShutdownService drain ends with 143.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RepeatedStopsIT
+{
+    static final DrainScenario ONE_BUSY = new DrainScenario(2, 1, List.of("/sample/slow?ms=1500"));
+
+    @Test
+    void secondSigtermDuringTheDrain() throws Exception
+    {
+        Jetty.Base base = Jetty.base("second-sigterm", Jetty.Enable.START_D, "http", "ee10-deploy", "graceful-drain");
+        try (Jetty.Server server = base.start())
+        {
+            DrainScenario.Figures f = ONE_BUSY.run(server, () ->
+            {
+                long t0 = server.sigterm();
+                DrainScenario.awaitRefused(server.port, Duration.ofSeconds(5));
+                server.sigterm();
+                return t0;
+            });
+            assertOneQuietDrain("second SIGTERM", f, server);
+            assertEquals(143, server.exitCode(), "exit status after SIGTERM");
+        }
+    }
+
+    @Test
+    void shutdownServiceStopDuringASigtermDrain() throws Exception
+    {
+        Jetty.Base base = Jetty.base("service-during-sigterm", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        int stopPort = Jetty.freePort();
+        try (Jetty.Server server = base.start("jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + DrainIT.STOP_KEY))
+        {
+            DrainScenario.Figures f = ONE_BUSY.run(server, () ->
+            {
+                long t0 = server.sigterm();
+                DrainScenario.awaitRefused(server.port, Duration.ofSeconds(5));
+                server.stopViaShutdownService(stopPort, DrainIT.STOP_KEY);
+                return t0;
+            });
+            assertOneQuietDrain("ShutdownService stop during a SIGTERM drain", f, server);
+            assertEquals(143, server.exitCode(), "the SIGTERM's exit status wins: the JVM was already exiting");
+        }
+    }
+
+    @Test
+    void sigtermDuringAShutdownServiceDrain() throws Exception
+    {
+        Jetty.Base base = Jetty.base("sigterm-during-service", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        int stopPort = Jetty.freePort();
+        try (Jetty.Server server = base.start("jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + DrainIT.STOP_KEY))
+        {
+            DrainScenario.Figures f = ONE_BUSY.run(server, () ->
+            {
+                long t0 = server.stopViaShutdownService(stopPort, DrainIT.STOP_KEY);
+                DrainScenario.awaitRefused(server.port, Duration.ofSeconds(5));
+                server.sigterm();
+                return t0;
+            });
+            assertOneQuietDrain("SIGTERM during a ShutdownService drain", f, server);
+            assertEquals(143, server.exitCode(), "the SIGTERM reached the JVM's exit before the ShutdownService's exit(0)");
+        }
+    }
+
+    private static void assertOneQuietDrain(String title, DrainScenario.Figures f, Jetty.Server server)
+    {
+        System.out.println(f.describe(title) + "exit status " + server.exitCode());
+        String log = f.log();
+        DrainScenario.Summary summary = f.summary();
+        assertAll(title,
+            () -> assertEquals(1, f.busyCompleted(), "the in-flight request completed"),
+            () -> assertEquals(1, DrainIT.count(log, "graceful-drain: stop requested"), "one drain"),
+            () -> assertEquals(1, DrainIT.count(log, "graceful-drain: drained:"), "one summary"),
+            () -> assertNotNull(summary),
+            () -> assertEquals(1, summary.busyFinished()),
+            () -> assertFalse(log.contains("\tat "), "no exception trace:\n" + log),
+            () -> assertFalse(log.contains("Exception"), "no exception:\n" + log));
+    }
+}
