@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
@@ -55,6 +56,8 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private CompletableFuture<Void> drained = new CompletableFuture<>();
     private Scheduler.Task abortTask;
     private DrainHandler handler;
+    private final AtomicInteger drains = new AtomicInteger();
+    private volatile String lastSummary = "";
 
     public Drain(@Name("server") Server server, @Name("settings") DrainSettings settings)
     {
@@ -231,8 +234,10 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 abortTask.cancel();
         }
         report.finish();
-        LOG.info("graceful-drain: drained: {}{}", report.summary(), handler == null ? ""
+        lastSummary = report.summary() + (handler == null ? ""
             : String.format("; since start: requests=%d, request failures=%d", handler.getRequestTotal(), handler.getFailures()));
+        drains.incrementAndGet();
+        LOG.info("graceful-drain: drained: {}", lastSummary);
         drained.complete(null);
     }
 
@@ -246,6 +251,18 @@ public class Drain extends ContainerLifeCycle implements Graceful
     public int getConnections()
     {
         return tracker.size();
+    }
+
+    @ManagedAttribute("How many drains have completed since this server was created")
+    public int getDrains()
+    {
+        return drains.get();
+    }
+
+    @ManagedAttribute("The summary of the last drain, empty before the first")
+    public String getLastDrainSummary()
+    {
+        return lastSummary;
     }
 
     @Override
