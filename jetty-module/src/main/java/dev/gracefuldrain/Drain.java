@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.NanoTime;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
@@ -15,6 +16,7 @@ import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.Name;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +61,30 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private final AtomicInteger drains = new AtomicInteger();
     private volatile String lastSummary = "";
 
+    /** The server's own lifecycle: when a stop begins, and when it has ended. */
+    private final LifeCycle.Listener serverEvents = new LifeCycle.Listener()
+    {
+        @Override
+        public void lifeCycleStopping(LifeCycle event)
+        {
+            // Server.stop() has begun: the earliest moment of any stop request.
+            closeListeners();
+        }
+
+        @Override
+        public void lifeCycleStopped(LifeCycle event)
+        {
+            serverStopped();
+        }
+
+        @Override
+        public void lifeCycleFailure(LifeCycle event, Throwable cause)
+        {
+            serverStopped();
+        }
+    };
+    private RepeatedStopGuard repeatedStopGuard;
+
     public Drain(@Name("server") Server server, @Name("settings") DrainSettings settings)
     {
         this.server = server;
@@ -94,8 +120,10 @@ public class Drain extends ContainerLifeCycle implements Graceful
         }
         handler = server.getDescendant(DrainHandler.class);
         server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
+        server.addEventListener(serverEvents);
         // The server registered itself with the JVM hook and the ShutdownService before starting its beans.
-        new RepeatedStopGuard(server, server.getStopTimeout() + REPEATED_STOP_GRACE_MS).install();
+        repeatedStopGuard = new RepeatedStopGuard(server, server.getStopTimeout() + REPEATED_STOP_GRACE_MS);
+        repeatedStopGuard.install();
         LOG.info("graceful-drain: {}, managing {} connector(s)", settings, managed.size());
         super.doStart();
     }
@@ -107,6 +135,30 @@ public class Drain extends ContainerLifeCycle implements Graceful
         for (AbstractConnector connector : managed)
             connector.removeEventListener(tracker);
         managed.clear();
+    }
+
+    private void serverStopped()
+    {
+        server.removeEventListener(serverEvents);
+        if (repeatedStopGuard != null)
+            repeatedStopGuard.serverStopped();
+    }
+
+    /**
+     * Closes the managed connectors' listening sockets, at the very start of {@code Server.stop()}.
+     * <p>Closing waits for the acceptor thread to leave {@code accept()}, which can take a few ms on a
+     * busy machine; a connection the kernel completes meanwhile is reset when the socket closes.
+     * Doing it before anything tells clients to go (Connection: close, FIN) keeps their reconnections
+     * out of that window: they are refused instead. With {@code acceptors=0} Jetty keeps the socket
+     * open until the connector stops; connections accepted meanwhile are closed as never-used.</p>
+     */
+    private void closeListeners()
+    {
+        for (AbstractConnector connector : managed)
+        {
+            if (connector instanceof NetworkConnector network)
+                network.close();
+        }
     }
 
     private static boolean isHttp1Only(AbstractConnector connector)
@@ -128,8 +180,10 @@ public class Drain extends ContainerLifeCycle implements Graceful
             phase = Phase.DRAINING;
             abortTask = server.getScheduler().schedule(this::abort, settings.getTimeoutMs(), TimeUnit.MILLISECONDS);
         }
-        // 1. Listeners first: from here on no connection arrives that the sweep could miss,
-        // and every response Jetty commits carries Connection: close.
+        // 1. Listeners first (closed already when the server began stopping, see closeListeners):
+        // no connection arrives that the sweep could miss. Marking the connectors shut down makes
+        // every response Jetty commits from here on carry Connection: close.
+        closeListeners();
         for (AbstractConnector connector : managed)
             connector.shutdown();
 

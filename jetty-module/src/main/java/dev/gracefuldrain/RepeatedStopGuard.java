@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
  * each skip {@code stop()} on a server that is already stopping and go straight to
  * {@code destroy()} (and the hook then lets the JVM halt): a SIGTERM during a ShutdownService
  * drain would cut every busy request. This guard is registered ahead of the server on both paths;
- * its {@code stop()} waits, bounded, until the server has stopped.</p>
+ * its {@code stop()} waits, bounded, until the server has stopped ({@link #serverStopped()}).</p>
  */
-final class RepeatedStopGuard implements LifeCycle, LifeCycle.Listener
+final class RepeatedStopGuard implements LifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(RepeatedStopGuard.class);
 
@@ -36,7 +36,6 @@ final class RepeatedStopGuard implements LifeCycle, LifeCycle.Listener
     /** Called once the server has registered itself with both stop paths (during its start). */
     void install()
     {
-        server.addEventListener(this);
         if (ShutdownThread.isRegistered(server))
             ShutdownThread.register(0, this);
         for (ShutdownService service : server.getBeans(ShutdownService.class))
@@ -52,7 +51,6 @@ final class RepeatedStopGuard implements LifeCycle, LifeCycle.Listener
 
     private void uninstall()
     {
-        server.removeEventListener(this);
         ShutdownThread.deregister(this);
         for (ShutdownService service : server.getBeans(ShutdownService.class))
             service.removeComponent(this);
@@ -69,20 +67,11 @@ final class RepeatedStopGuard implements LifeCycle, LifeCycle.Listener
             LOG.warn("graceful-drain: the server did not stop within {} ms", maxWaitMs);
     }
 
-    @Override
-    public void lifeCycleStopped(LifeCycle event)
+    /** The server has stopped (or failed): release whoever waits, and leave both stop paths. */
+    void serverStopped()
     {
-        if (event == server)
-        {
-            stopped.countDown();
-            uninstall();
-        }
-    }
-
-    @Override
-    public void lifeCycleFailure(LifeCycle event, Throwable cause)
-    {
-        lifeCycleStopped(event);
+        stopped.countDown();
+        uninstall();
     }
 
     /** Started for as long as the server has not stopped, so that both stop paths call {@link #stop()}. */

@@ -59,8 +59,13 @@ class FaultsIT
                 }
             });
 
+            // An idle canary: its FIN shows the drain has begun.
+            Wire canary = Wire.open(port);
+            canary.send(Wire.request("GET", "/sample/fast"));
+            canary.readResponse(Duration.ofSeconds(10));
+
             long t0 = server.sigterm();
-            DrainScenario.awaitRefused(port, Duration.ofSeconds(5));
+            assertEquals(Wire.Close.FIN, canary.awaitClose(Duration.ofSeconds(10)).kind(), "the idle canary is closed");
             aborter.socket.setSoLinger(true, 0);
             aborter.close();
 
@@ -89,6 +94,7 @@ class FaultsIT
                 () -> assertTrue(log.matches("(?s).*cut GET /sample/slow\\?ms=60000 from /127\\.0\\.0\\.1:\\d+ after \\d+ ms.*"), "the hanging request is named"),
                 () -> assertNotNull(summary, "summary logged"),
                 () -> assertEquals(3, summary.busyAborted(), "slowloris, blocked write, hanging handler: " + summary),
+                () -> assertEquals(1, summary.idleClosed(), "the canary: " + summary),
                 () -> assertEquals(2, summary.busyFinished(), "the aborting client's and the throwing handler's: " + summary),
                 () -> assertEquals(1, DrainIT.count(log, "graceful-drain: drained:"), "one summary"));
         }

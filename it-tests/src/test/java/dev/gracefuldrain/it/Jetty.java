@@ -160,7 +160,12 @@ final class Jetty
         /** Starts Jetty in this base, listening on loopback, and waits until the sample webapp answers. */
         Server start(String... properties) throws Exception
         {
-            int port = freePort();
+            return startOn(freePort(), properties);
+        }
+
+        /** Starts Jetty on the given port (a restart that clients already know the port of). */
+        Server startOn(int port, String... properties) throws Exception
+        {
             List<String> command = new ArrayList<>(List.of(javaBin(), "-jar", HOME.resolve("start.jar").toString(),
                 "jetty.http.host=" + HOST, "jetty.http.port=" + port));
             command.addAll(Arrays.asList(properties));
