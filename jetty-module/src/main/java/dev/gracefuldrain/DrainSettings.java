@@ -1,6 +1,8 @@
 package dev.gracefuldrain;
 
 import org.eclipse.jetty.util.annotation.Name;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The drain's configuration, parsed from the {@code jetty.drain.*} properties.
@@ -9,6 +11,7 @@ import org.eclipse.jetty.util.annotation.Name;
  */
 public final class DrainSettings
 {
+    private static final Logger LOG = LoggerFactory.getLogger(DrainSettings.class);
     static final String TIMEOUT = "jetty.drain.timeout";
     static final String LINGER_TIMEOUT = "jetty.drain.lingerTimeout";
 
@@ -17,11 +20,20 @@ public final class DrainSettings
 
     public DrainSettings(@Name("timeout") String timeout, @Name("lingerTimeout") String lingerTimeout)
     {
-        this.timeoutMs = millis(TIMEOUT, timeout, 1, 86_400_000);
-        this.lingerTimeoutMs = millis(LINGER_TIMEOUT, lingerTimeout, 0, 60_000);
-        if (lingerTimeoutMs > timeoutMs)
-            throw new IllegalArgumentException(String.format(
-                "%s=%d is invalid: it must not be more than %s=%d", LINGER_TIMEOUT, lingerTimeoutMs, TIMEOUT, timeoutMs));
+        try
+        {
+            this.timeoutMs = millis(TIMEOUT, timeout, 1, 86_400_000);
+            this.lingerTimeoutMs = millis(LINGER_TIMEOUT, lingerTimeout, 0, 60_000);
+            if (lingerTimeoutMs > timeoutMs)
+                throw new IllegalArgumentException(String.format(
+                    "%s=%d is invalid: it must not be more than %s=%d", LINGER_TIMEOUT, lingerTimeoutMs, TIMEOUT, timeoutMs));
+        }
+        catch (IllegalArgumentException x)
+        {
+            // One line an operator reads first; Jetty's XML loader then prints its own trace and exits.
+            LOG.error("graceful-drain: {}; Jetty will not start", x.getMessage());
+            throw x;
+        }
     }
 
     public long getTimeoutMs()
