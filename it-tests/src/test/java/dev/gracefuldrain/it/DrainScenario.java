@@ -112,12 +112,20 @@ final class DrainScenario
             "idle closed=(\\d+), never-used closed=(\\d+), busy finished=(\\d+), busy aborted=(\\d+), late requests refused=(\\d+), "
                 + "drain time=(\\d+) ms; since start: requests=(\\d+), request failures=(\\d+)");
 
-        /** The module's summary line in a Jetty log, parsed; null if absent. */
+        /** The last summary line in a Jetty log (a base's log keeps every run), parsed; null if absent. */
         static Summary parse(String log)
         {
             Matcher m = PATTERN.matcher(log);
-            if (!m.find())
+            boolean found = false;
+            int start = 0;
+            while (m.find(start))
+            {
+                found = true;
+                start = m.end();
+            }
+            if (!found)
                 return null;
+            m.find(m.start());
             return new Summary(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
                 Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), Long.parseLong(m.group(6)),
                 Long.parseLong(m.group(7)), Long.parseLong(m.group(8)));

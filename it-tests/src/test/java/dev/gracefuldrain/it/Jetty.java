@@ -171,7 +171,7 @@ final class Jetty
             command.addAll(Arrays.asList(properties));
             Path log = dir.resolve("jetty.log");
             Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             Server server = new Server(process, port, log);
             server.awaitReady(Duration.ofSeconds(60));
             return server;

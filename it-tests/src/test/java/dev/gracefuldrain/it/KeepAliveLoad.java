@@ -118,6 +118,8 @@ final class KeepAliveLoad implements AutoCloseable
                 if (fresh)
                     freshConnectionResets.incrementAndGet();
                 resetTimes.add(connectedAt);
+                System.out.printf("reset on a fresh connection: connected at %d, reset seen at %d (ms of the wall clock, mod 100 s)%n",
+                    (System.currentTimeMillis() - (System.nanoTime() - connectedAt) / 1_000_000) % 100_000, System.currentTimeMillis() % 100_000);
                 wire.close();
                 wire = null;
             }

@@ -15,12 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Start/stop cycles of one Jetty base under continuous keep-alive load (GETs and POSTs):
  * no truncated response and no reset in total, and every request the server handled delivered
- * its response. CI size: 8 cycles. Full size: {@code -Dsoak.cycles=50}.
+ * its response. CI size: 5 cycles. Full size: {@code -Dsoak.cycles=50}.
  */
 @Timeout(value = 900, unit = TimeUnit.SECONDS)
 class SoakIT
 {
-    static final int CYCLES = Integer.getInteger("soak.cycles", 8);
+    static final int CYCLES = Integer.getInteger("soak.cycles", 5);
     static final int CLIENTS = Integer.getInteger("soak.clients", 8);
 
     @Test
