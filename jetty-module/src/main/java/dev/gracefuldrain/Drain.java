@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.NanoTime;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
@@ -68,7 +67,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
         public void lifeCycleStopping(LifeCycle event)
         {
             // Server.stop() has begun: the earliest moment of any stop request.
-            closeListeners();
+            beginDrain();
         }
 
         @Override
@@ -145,20 +144,13 @@ public class Drain extends ContainerLifeCycle implements Graceful
     }
 
     /**
-     * Closes the managed connectors' listening sockets, at the very start of {@code Server.stop()}.
-     * <p>Closing waits for the acceptor thread to leave {@code accept()}, which can take a few ms on a
-     * busy machine; a connection the kernel completes meanwhile is reset when the socket closes.
-     * Doing it before anything tells clients to go (Connection: close, FIN) keeps their reconnections
-     * out of that window: they are refused instead. With {@code acceptors=0} Jetty keeps the socket
-     * open until the connector stops; connections accepted meanwhile are closed as never-used.</p>
+     * Closes the managed connectors' listening sockets, for real (see {@link ListenerCloser}).
+     * With {@code acceptors=0} Jetty keeps the socket open until the connector stops; connections
+     * accepted meanwhile are closed as never-used.
      */
     private void closeListeners()
     {
-        for (AbstractConnector connector : managed)
-        {
-            if (connector instanceof NetworkConnector network)
-                network.close();
-        }
+        ListenerCloser.close(managed);
     }
 
     private static boolean isHttp1Only(AbstractConnector connector)
@@ -166,9 +158,21 @@ public class Drain extends ContainerLifeCycle implements Graceful
         return connector.getProtocols().stream().allMatch("http/1.1"::equalsIgnoreCase);
     }
 
-    /** The stop request: called once per stop by {@code Graceful.shutdown(server)}. */
+    /**
+     * Called by {@code Graceful.shutdown(server)} during {@code Server.stop()}; the drain began
+     * already when the server started stopping, so this only hands Jetty the future to wait for.
+     */
     @Override
     public CompletableFuture<Void> shutdown()
+    {
+        return beginDrain();
+    }
+
+    /**
+     * The stop request. Runs at the very start of {@code Server.stop()}, before Jetty's own
+     * connector shutdown, so that no Jetty behaviour of a shut-down connector runs ahead of the drain.
+     */
+    private CompletableFuture<Void> beginDrain()
     {
         DrainReport report;
         synchronized (this)
@@ -176,14 +180,15 @@ public class Drain extends ContainerLifeCycle implements Graceful
             if (phase != Phase.SERVING)
                 return drained;
             report = new DrainReport();
+            // 1. Listeners first, before anything tells a client to go: no connection arrives that
+            // the sweep could miss, and clients that reconnect because of what follows are refused.
+            closeListeners();
             this.report = report;
             phase = Phase.DRAINING;
             abortTask = server.getScheduler().schedule(this::abort, settings.getTimeoutMs(), TimeUnit.MILLISECONDS);
         }
-        // 1. Listeners first (closed already when the server began stopping, see closeListeners):
-        // no connection arrives that the sweep could miss. Marking the connectors shut down makes
-        // every response Jetty commits from here on carry Connection: close.
-        closeListeners();
+        // Marked shut down, the connectors make every response Jetty commits from here on carry
+        // Connection: close (and Jetty half-closes after a keep-alive response it finishes now).
         for (AbstractConnector connector : managed)
             connector.shutdown();
 

@@ -45,6 +45,6 @@ public class DrainHandler extends StatisticsHandler
         super.onComplete(request, status, headers, failure);
         TrackedConnection connection = drain.tracker().get(request.getConnectionMetaData().getConnection());
         if (connection != null)
-            connection.endRequest(drain.isDraining(), drain.lingerTimeoutMs());
+            connection.endRequest(request, drain.isDraining(), drain.lingerTimeoutMs());
     }
 }

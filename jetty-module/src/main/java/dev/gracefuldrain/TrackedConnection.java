@@ -53,12 +53,20 @@ final class TrackedConnection
     }
 
     /**
-     * @return false if the drain has already half-closed this connection: the request must not be handled.
+     * @return false if this connection is already half-closed: the request could never be answered,
+     * so it must not be handled. The drain half-closes idle connections; Jetty half-closes one whose
+     * keep-alive response it finished after its connector was shut down, and would still parse and
+     * dispatch the request the client sent next.
      */
     synchronized boolean beginRequest(Request request, boolean draining)
     {
         if (state == State.LINGERING || state == State.CLOSED)
             return false;
+        if (connection.getEndPoint().isOutputShutdown())
+        {
+            state = State.LINGERING;
+            return false;
+        }
         state = State.BUSY;
         this.request = request;
         requestStartNanos = NanoTime.now();
@@ -68,21 +76,24 @@ final class TrackedConnection
     }
 
     /**
-     * The response is complete. During a drain the connection is half-closed now: Jetty does it
+     * A response is complete. During a drain the connection is half-closed now: Jetty does it
      * too for a response it marked {@code Connection: close}, but not for one it had finished
      * sending, keep-alive, just before the stop.
+     * <p>Jetty may already be serving the next request on this connection when the previous one's
+     * completion is reported (the client sent it as soon as it had the response), so only the
+     * completion of the request being served changes the state.</p>
      */
-    void endRequest(boolean draining, long lingerMs)
+    void endRequest(Request request, boolean draining, long lingerMs)
     {
         synchronized (this)
         {
-            request = null;
-            if (state != State.BUSY)
+            if (state != State.BUSY || this.request == null || Request.unWrap(request) != Request.unWrap(this.request))
                 return;
+            this.request = null;
             state = draining ? State.LINGERING : State.IDLE;
+            if (draining)
+                linger(lingerMs);
         }
-        if (draining)
-            linger(lingerMs);
     }
 
     /**
@@ -91,7 +102,6 @@ final class TrackedConnection
      */
     Found drain(long lingerMs)
     {
-        Found found;
         synchronized (this)
         {
             switch (state)
@@ -103,8 +113,10 @@ final class TrackedConnection
                         busyInDrain = true;
                         return Found.BUSY;
                     }
-                    found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
+                    Found found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
                     state = State.LINGERING;
+                    linger(lingerMs);
+                    return found;
                 }
                 case BUSY ->
                 {
@@ -117,8 +129,6 @@ final class TrackedConnection
                 }
             }
         }
-        linger(lingerMs);
-        return found;
     }
 
     /**

@@ -194,12 +194,12 @@ class EmbeddedDrainTest
         for (Socket client : clients)
             client.close();
 
-        awaitTrue(() -> openDescriptors() == fdsBefore && Thread.activeCount() <= threadsBefore, 10_000);
+        awaitTrue(() -> openDescriptors() <= fdsBefore && Thread.activeCount() <= threadsBefore, 10_000);
         System.out.printf("embedded faults: stop() took %d ms (timeout 1000 ms); %s; descriptors %d -> %d, threads %d -> %d%n",
             stopMs, drain.getLastDrainSummary(), fdsBefore, openDescriptors(), threadsBefore, Thread.activeCount());
         assertTrue(stopMs < 2000, "stop() took " + stopMs + " ms");
         assertTrue(drain.getLastDrainSummary().contains("busy aborted=3"), drain.getLastDrainSummary());
-        assertEquals(fdsBefore, openDescriptors(), "descriptors");
+        assertTrue(openDescriptors() <= fdsBefore, "descriptors: " + openDescriptors() + " > " + fdsBefore);
         assertTrue(Thread.activeCount() <= threadsBefore, "threads: " + Thread.activeCount() + " > " + threadsBefore);
     }
 

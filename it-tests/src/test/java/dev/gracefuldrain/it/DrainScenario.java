@@ -116,16 +116,11 @@ final class DrainScenario
         static Summary parse(String log)
         {
             Matcher m = PATTERN.matcher(log);
-            boolean found = false;
-            int start = 0;
-            while (m.find(start))
-            {
-                found = true;
-                start = m.end();
-            }
-            if (!found)
+            int last = -1;
+            while (m.find())
+                last = m.start();
+            if (last < 0 || !m.find(last))
                 return null;
-            m.find(m.start());
             return new Summary(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
                 Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), Long.parseLong(m.group(6)),
                 Long.parseLong(m.group(7)), Long.parseLong(m.group(8)));

@@ -1,0 +1,97 @@
+package dev.gracefuldrain;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.NanoTime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Closes listening sockets for real, before the drain tells any client to go.
+ * <p>{@code ServerSocketChannel.close()} returns before the kernel socket is closed when an acceptor
+ * thread is blocked in {@code accept()}: the JDK only signals that thread, which finishes the close
+ * when it wakes up, a few ms later on a busy machine. Until then the kernel still completes
+ * handshakes, and resets those connections when the socket finally closes. A client that reconnects
+ * because the drain closed its connection would land in that window. So after closing, wait (bounded)
+ * until the kernel refuses a connection: there is no event for it.</p>
+ */
+final class ListenerCloser
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ListenerCloser.class);
+    private static final long MAX_WAIT_MS = 200;
+
+    private ListenerCloser()
+    {
+    }
+
+    static void close(List<AbstractConnector> connectors)
+    {
+        List<InetSocketAddress> listening = new ArrayList<>();
+        for (AbstractConnector connector : connectors)
+        {
+            if (!(connector instanceof NetworkConnector network) || !network.isOpen())
+                continue;
+            if (connector instanceof ServerConnector server && server.getLocalPort() > 0)
+                listening.add(new InetSocketAddress(probeAddress(server.getHost()), server.getLocalPort()));
+            network.close();
+        }
+        long deadline = NanoTime.now() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MS);
+        for (InetSocketAddress address : listening)
+        {
+            while (accepts(address))
+            {
+                if (NanoTime.isBefore(deadline, NanoTime.now()))
+                {
+                    LOG.warn("graceful-drain: {} still accepts connections {} ms after it was closed", address, MAX_WAIT_MS);
+                    break;
+                }
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+            }
+        }
+    }
+
+    private static InetAddress probeAddress(String host)
+    {
+        try
+        {
+            InetAddress address = host == null ? null : InetAddress.getByName(host);
+            if (address == null || address.isAnyLocalAddress())
+                return InetAddress.getLoopbackAddress();
+            return address;
+        }
+        catch (IOException x)
+        {
+            return InetAddress.getLoopbackAddress();
+        }
+    }
+
+    /** @return true if the kernel still completed a connection to the address. */
+    private static boolean accepts(InetSocketAddress address)
+    {
+        try (Socket probe = new Socket())
+        {
+            probe.connect(address, 50);
+            return true;
+        }
+        catch (ConnectException refused)
+        {
+            return false;
+        }
+        catch (IOException other)
+        {
+            // unreachable or timed out: nothing can complete a connection there now
+            return false;
+        }
+    }
+}
