@@ -54,4 +54,20 @@ etc/graceful-drain.xml
 ## is closed. Keeps a client that never closes from holding the stop.
 ## Allowed: 0 to 60000, and not more than jetty.drain.timeout.
 # jetty.drain.lingerTimeout=1000
+
+## The path of a readiness endpoint for load balancers and Kubernetes probes, answered
+## before any webapp: 200 "serving" while serving, 503 (body: the state) from the stop
+## request on. Probes are not counted as requests. Empty (the default): no endpoint.
+# jetty.drain.readinessPath=/ready
+
+## Pre-stop delay, in milliseconds: after the stop request keep accepting and serving for
+## up to this long, while readiness answers 503 and every response carries
+## Connection: close, so load balancers and pooled clients move away; then drain.
+## Size it to the load balancer's health-check interval x its fall count, plus margin.
+## Allowed: 0 (no delay) to 3600000.
+# jetty.drain.preStopDelay=0
+
+## End the pre-stop delay early once no request (readiness probes aside) has arrived for
+## this many milliseconds. 0: always wait the whole delay. Allowed: 0 to 3600000.
+# jetty.drain.quietPeriod=1000
 # end::documentation[]

@@ -1,7 +1,9 @@
 package dev.gracefuldrain;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,7 +47,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
 
     enum Phase
     {
-        SERVING, DRAINING, FORCING, STOPPED
+        SERVING, ADVERTISING, DRAINING, FORCING, STOPPED
     }
 
     private final Server server;
@@ -53,6 +55,9 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private final ConnectionTracker tracker = new ConnectionTracker(this);
     private final List<AbstractConnector> managed = new ArrayList<>();
     private volatile Phase phase = Phase.SERVING;
+    private boolean stopRequested;
+    private boolean skipPreStopDelay;
+    private volatile long lastActivityNanos;
     private volatile DrainReport report;
     private CompletableFuture<Void> drained = new CompletableFuture<>();
     private Scheduler.Task abortTask;
@@ -96,6 +101,8 @@ public class Drain extends ContainerLifeCycle implements Graceful
         synchronized (this)
         {
             phase = Phase.SERVING;
+            stopRequested = false;
+            skipPreStopDelay = false;
             report = null;
             drained = new CompletableFuture<>();
         }
@@ -121,8 +128,9 @@ public class Drain extends ContainerLifeCycle implements Graceful
         server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
         server.addEventListener(serverEvents);
         // The server registered itself with the JVM hook and the ShutdownService before starting its beans.
-        repeatedStopGuard = new RepeatedStopGuard(server, server.getStopTimeout() + REPEATED_STOP_GRACE_MS);
-        repeatedStopGuard.install();
+        repeatedStopGuard = new RepeatedStopGuard(server, this::skipPreStopDelay,
+            settings.getPreStopDelayMs() + server.getStopTimeout() + REPEATED_STOP_GRACE_MS);
+        repeatedStopGuard.install(settings.getPreStopDelayMs() > 0);
         LOG.info("graceful-drain: {}, managing {} connector(s)", settings, managed.size());
         super.doStart();
     }
@@ -174,12 +182,19 @@ public class Drain extends ContainerLifeCycle implements Graceful
      */
     private CompletableFuture<Void> beginDrain()
     {
-        DrainReport report;
         synchronized (this)
         {
-            if (phase != Phase.SERVING)
+            if (stopRequested)
                 return drained;
-            report = new DrainReport();
+            stopRequested = true;
+        }
+
+        // 0. Optionally, advertise first: keep serving while clients and load balancers move away.
+        advertise();
+
+        DrainReport report = new DrainReport();
+        synchronized (this)
+        {
             // 1. Listeners first, before anything tells a client to go: no connection arrives that
             // the sweep could miss, and clients that reconnect because of what follows are refused.
             closeListeners();
@@ -210,15 +225,105 @@ public class Drain extends ContainerLifeCycle implements Graceful
         return drained;
     }
 
+    /**
+     * The pre-stop delay: the listener stays open and everything is served, but the readiness
+     * endpoint answers 503 and every response says {@code Connection: close}, so that load balancers
+     * and pooled clients move away. It ends when {@code jetty.drain.preStopDelay} is over, after
+     * {@code jetty.drain.quietPeriod} without a request (readiness probes aside), or at a second stop request.
+     */
+    private void advertise()
+    {
+        long delayMs = settings.getPreStopDelayMs();
+        if (delayMs <= 0)
+            return;
+        long quietNanos = TimeUnit.MILLISECONDS.toNanos(settings.getQuietPeriodMs());
+        long start = NanoTime.now();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(delayMs);
+        lastActivityNanos = start;
+        phase = Phase.ADVERTISING;
+        LOG.info("graceful-drain: stop requested: advertising for up to {} ms (readiness 503, Connection: close on every response), ending after {} ms without a request",
+            delayMs, settings.getQuietPeriodMs());
+        String ended;
+        synchronized (this)
+        {
+            while (true)
+            {
+                long now = NanoTime.now();
+                long quietEnd = lastActivityNanos + quietNanos;
+                if (skipPreStopDelay)
+                {
+                    ended = "a second stop request";
+                    break;
+                }
+                if (now - deadline >= 0)
+                {
+                    ended = "the delay is over";
+                    break;
+                }
+                if (quietNanos > 0 && now - quietEnd >= 0)
+                {
+                    ended = "no request for " + settings.getQuietPeriodMs() + " ms";
+                    break;
+                }
+                long until = quietNanos > 0 && quietEnd - deadline < 0 ? quietEnd : deadline;
+                try
+                {
+                    wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - now)));
+                }
+                catch (InterruptedException x)
+                {
+                    Thread.currentThread().interrupt();
+                    ended = "an interrupt";
+                    break;
+                }
+            }
+        }
+        LOG.info("graceful-drain: advertised for {} ms, ended by {}", TimeUnit.NANOSECONDS.toMillis(NanoTime.since(start)), ended);
+    }
+
+    /** A request other than a readiness probe arrived while advertising: the quiet period starts over. */
+    void onActivity()
+    {
+        lastActivityNanos = NanoTime.now();
+    }
+
+    /** A second stop request: skip what is left of the pre-stop delay; the drain goes on as usual. */
+    void skipPreStopDelay()
+    {
+        synchronized (this)
+        {
+            skipPreStopDelay = true;
+            notifyAll();
+        }
+    }
+
     @Override
     public boolean isShutdown()
     {
         return phase != Phase.SERVING;
     }
 
+    /** @return true once the listeners are closed: idle connections are closed, busy ones finish. */
     boolean isDraining()
     {
-        return phase != Phase.SERVING;
+        Phase p = phase;
+        return p != Phase.SERVING && p != Phase.ADVERTISING;
+    }
+
+    boolean isAdvertising()
+    {
+        return phase == Phase.ADVERTISING;
+    }
+
+    String readinessPath()
+    {
+        return settings.getReadinessPath();
+    }
+
+    /** What the readiness endpoint reports: the phase, and nothing else. */
+    String readinessState()
+    {
+        return phase.name().toLowerCase(Locale.ROOT);
     }
 
     long lingerTimeoutMs()
@@ -300,7 +405,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
         drained.complete(null);
     }
 
-    @ManagedAttribute("The drain phase: SERVING, DRAINING, FORCING or STOPPED")
+    @ManagedAttribute("The drain phase: SERVING, ADVERTISING, DRAINING, FORCING or STOPPED")
     public String getPhase()
     {
         return phase.name();
@@ -310,6 +415,17 @@ public class Drain extends ContainerLifeCycle implements Graceful
     public int getConnections()
     {
         return tracker.size();
+    }
+
+    @ManagedAttribute("Tracked connections by state, e.g. never-used=1 idle=20 busy=5 lingering=0")
+    public String getConnectionStates()
+    {
+        EnumMap<TrackedConnection.State, Integer> counts = new EnumMap<>(TrackedConnection.State.class);
+        for (TrackedConnection connection : tracker.all())
+            counts.merge(connection.state(), 1, Integer::sum);
+        return String.format("never-used=%d idle=%d busy=%d lingering=%d",
+            counts.getOrDefault(TrackedConnection.State.NEVER_USED, 0), counts.getOrDefault(TrackedConnection.State.IDLE, 0),
+            counts.getOrDefault(TrackedConnection.State.BUSY, 0), counts.getOrDefault(TrackedConnection.State.LINGERING, 0));
     }
 
     @ManagedAttribute("How many drains have completed since this server was created")

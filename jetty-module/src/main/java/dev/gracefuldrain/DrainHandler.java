@@ -1,6 +1,12 @@
 package dev.gracefuldrain;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -9,9 +15,10 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.annotation.Name;
 
 /**
- * Sees every request: marks its connection busy while it is served, idle after.
- * A {@link StatisticsHandler}, so the request counters (requests, active requests)
- * come from Jetty's own statistics.
+ * Sees every request: marks its connection busy while it is served, idle after; answers the
+ * readiness endpoint; during the pre-stop delay tells every client to close.
+ * A {@link StatisticsHandler}, so the request counters (requests, active requests) come from
+ * Jetty's own statistics (readiness probes are not counted).
  */
 public class DrainHandler extends StatisticsHandler
 {
@@ -28,15 +35,39 @@ public class DrainHandler extends StatisticsHandler
         TrackedConnection connection = drain.tracker().get(request.getConnectionMetaData().getConnection());
         if (connection != null && !connection.beginRequest(request, drain.isDraining()))
         {
-            // The drain sent FIN on this connection before the request was read: the client
-            // sees a clean close with no response byte, and the request is never handled.
-            // Close now: the request is read, our FIN is out, and nothing more will be answered.
+            // The connection is already half-closed (our FIN, or Jetty's after a keep-alive response
+            // it finished once shut down): the client sees a clean close with no response byte, and
+            // the request is never handled. Close now: nothing more will be answered.
             drain.onLateRequest();
             request.getConnectionMetaData().getConnection().getEndPoint().close();
             callback.failed(new EofException("connection drained before the request arrived"));
             return true;
         }
+
+        boolean readiness = request.getHttpURI().getPath().equals(drain.readinessPath());
+        if (drain.isAdvertising())
+        {
+            // Pooled clients and load balancers: use another server from now on.
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            if (!readiness)
+                drain.onActivity();
+        }
+        if (readiness)
+            return ready(request, response, callback, connection);
         return super.handle(request, response, callback);
+    }
+
+    /** The readiness endpoint: 200 while serving, 503 from the stop request on; the body is the state only. */
+    private boolean ready(Request request, Response response, Callback callback, TrackedConnection connection)
+    {
+        if (connection != null)
+            Request.addCompletionListener(request, failure -> connection.endRequest(request, drain.isDraining(), drain.lingerTimeoutMs()));
+        String state = drain.readinessState();
+        response.setStatus("serving".equals(state) ? HttpStatus.OK_200 : HttpStatus.SERVICE_UNAVAILABLE_503);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        response.write(true, ByteBuffer.wrap((state + "\n").getBytes(StandardCharsets.UTF_8)), callback);
+        return true;
     }
 
     @Override

@@ -14,11 +14,25 @@ public final class DrainSettings
     private static final Logger LOG = LoggerFactory.getLogger(DrainSettings.class);
     static final String TIMEOUT = "jetty.drain.timeout";
     static final String LINGER_TIMEOUT = "jetty.drain.lingerTimeout";
+    static final String READINESS_PATH = "jetty.drain.readinessPath";
+    static final String PRE_STOP_DELAY = "jetty.drain.preStopDelay";
+    static final String QUIET_PERIOD = "jetty.drain.quietPeriod";
 
     private final long timeoutMs;
     private final long lingerTimeoutMs;
+    private final String readinessPath;
+    private final long preStopDelayMs;
+    private final long quietPeriodMs;
 
+    /** Only the drain's timeouts: no readiness endpoint, no pre-stop delay (embedded use). */
     public DrainSettings(@Name("timeout") String timeout, @Name("lingerTimeout") String lingerTimeout)
+    {
+        this(timeout, lingerTimeout, "", "0", "1000");
+    }
+
+    public DrainSettings(@Name("timeout") String timeout, @Name("lingerTimeout") String lingerTimeout,
+                         @Name("readinessPath") String readinessPath, @Name("preStopDelay") String preStopDelay,
+                         @Name("quietPeriod") String quietPeriod)
     {
         try
         {
@@ -27,6 +41,9 @@ public final class DrainSettings
             if (lingerTimeoutMs > timeoutMs)
                 throw new IllegalArgumentException(String.format(
                     "%s=%d is invalid: it must not be more than %s=%d", LINGER_TIMEOUT, lingerTimeoutMs, TIMEOUT, timeoutMs));
+            this.readinessPath = path(READINESS_PATH, readinessPath);
+            this.preStopDelayMs = millis(PRE_STOP_DELAY, preStopDelay, 0, 3_600_000);
+            this.quietPeriodMs = millis(QUIET_PERIOD, quietPeriod, 0, 3_600_000);
         }
         catch (IllegalArgumentException x)
         {
@@ -44,6 +61,33 @@ public final class DrainSettings
     public long getLingerTimeoutMs()
     {
         return lingerTimeoutMs;
+    }
+
+    /** @return the readiness endpoint's path, or null when it is off */
+    public String getReadinessPath()
+    {
+        return readinessPath;
+    }
+
+    public long getPreStopDelayMs()
+    {
+        return preStopDelayMs;
+    }
+
+    public long getQuietPeriodMs()
+    {
+        return quietPeriodMs;
+    }
+
+    private static String path(String property, String value)
+    {
+        String text = value == null ? "" : value.trim();
+        if (text.isEmpty())
+            return null;
+        if (!text.startsWith("/") || text.contains("?") || text.contains("#") || text.chars().anyMatch(Character::isWhitespace))
+            throw new IllegalArgumentException(String.format(
+                "%s=%s is invalid: expected an absolute path such as /ready, or nothing to turn the endpoint off", property, value));
+        return text;
     }
 
     private static long millis(String property, String value, long min, long max)
@@ -67,6 +111,7 @@ public final class DrainSettings
     @Override
     public String toString()
     {
-        return String.format("%s=%d %s=%d", TIMEOUT, timeoutMs, LINGER_TIMEOUT, lingerTimeoutMs);
+        return String.format("%s=%d %s=%d %s=%s %s=%d %s=%d", TIMEOUT, timeoutMs, LINGER_TIMEOUT, lingerTimeoutMs,
+            READINESS_PATH, readinessPath == null ? "(off)" : readinessPath, PRE_STOP_DELAY, preStopDelayMs, QUIET_PERIOD, quietPeriodMs);
     }
 }

@@ -1,8 +1,11 @@
 package dev.gracefuldrain;
 
 import java.util.EventListener;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ShutdownService;
@@ -10,6 +13,8 @@ import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.ShutdownThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Makes a second stop request wait for the drain in progress instead of tearing the server down.
@@ -18,24 +23,34 @@ import org.slf4j.LoggerFactory;
  * {@code destroy()} (and the hook then lets the JVM halt): a SIGTERM during a ShutdownService
  * drain would cut every busy request. This guard is registered ahead of the server on both paths;
  * its {@code stop()} waits, bounded, until the server has stopped ({@link #serverStopped()}).</p>
+ * <p>A second SIGTERM (or SIGINT) never reaches either path: the JVM runs its shutdown hooks once.
+ * When there is a pre-stop delay to skip, the guard also takes over those signals
+ * ({@code sun.misc.Signal}, the only way to see them): the first goes on to the JVM's own handler,
+ * any later one skips what is left of the delay.</p>
  */
 final class RepeatedStopGuard implements LifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(RepeatedStopGuard.class);
 
     private final Server server;
+    private final Runnable onSecondStop;
     private final long maxWaitMs;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Map<Signal, SignalHandler> previousHandlers = new HashMap<>();
+    private final AtomicInteger signals = new AtomicInteger();
 
-    RepeatedStopGuard(Server server, long maxWaitMs)
+    RepeatedStopGuard(Server server, Runnable onSecondStop, long maxWaitMs)
     {
         this.server = server;
+        this.onSecondStop = onSecondStop;
         this.maxWaitMs = maxWaitMs;
     }
 
     /** Called once the server has registered itself with both stop paths (during its start). */
-    void install()
+    void install(boolean watchSignals)
     {
+        if (watchSignals)
+            watchSignals();
         if (ShutdownThread.isRegistered(server))
             ShutdownThread.register(0, this);
         for (ShutdownService service : server.getBeans(ShutdownService.class))
@@ -49,20 +64,64 @@ final class RepeatedStopGuard implements LifeCycle
         }
     }
 
+    private void watchSignals()
+    {
+        for (String name : new String[]{"TERM", "INT"})
+        {
+            try
+            {
+                Signal signal = new Signal(name);
+                previousHandlers.put(signal, Signal.handle(signal, this::onSignal));
+            }
+            catch (Throwable x)
+            {
+                LOG.info("graceful-drain: cannot watch SIG{} ({}): a second one will not skip the pre-stop delay", name, x.toString());
+            }
+        }
+    }
+
+    private void onSignal(Signal signal)
+    {
+        if (signals.incrementAndGet() > 1)
+        {
+            LOG.info("graceful-drain: SIG{} again during the stop: skipping what is left of the pre-stop delay", signal.getName());
+            onSecondStop.run();
+            return;
+        }
+        SignalHandler previous = previousHandlers.get(signal);
+        if (previous != null && previous != SignalHandler.SIG_DFL && previous != SignalHandler.SIG_IGN)
+            previous.handle(signal);
+        else
+            System.exit(128 + signal.getNumber());
+    }
+
     private void uninstall()
     {
+        previousHandlers.forEach((signal, handler) ->
+        {
+            try
+            {
+                Signal.handle(signal, handler);
+            }
+            catch (Throwable ignored)
+            {
+                // the JVM is exiting, or the signal cannot be handled any more
+            }
+        });
+        previousHandlers.clear();
         ShutdownThread.deregister(this);
         for (ShutdownService service : server.getBeans(ShutdownService.class))
             service.removeComponent(this);
     }
 
-    /** A stop request: if a drain is already under way, wait for the server to stop. */
+    /** A stop request: if a stop is already under way, end its pre-stop delay and wait for the server to stop. */
     @Override
     public void stop() throws InterruptedException
     {
         if (!server.isStopping())
             return;
-        LOG.info("graceful-drain: another stop request during the drain: waiting for it to finish");
+        LOG.info("graceful-drain: another stop request during the drain: skipping what is left of the pre-stop delay, waiting for the drain");
+        onSecondStop.run();
         if (!stopped.await(maxWaitMs, TimeUnit.MILLISECONDS))
             LOG.warn("graceful-drain: the server did not stop within {} ms", maxWaitMs);
     }

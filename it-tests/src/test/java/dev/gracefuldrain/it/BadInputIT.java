@@ -33,6 +33,11 @@ class BadInputIT
         "jetty.drain.lingerTimeout|-1|",
         "jetty.drain.lingerTimeout|1.5|",
         "jetty.drain.lingerTimeout|5000|jetty.drain.timeout=2000",
+        "jetty.drain.readinessPath|ready|",
+        "jetty.drain.readinessPath|/ready?x=1|",
+        "jetty.drain.preStopDelay|-1|",
+        "jetty.drain.preStopDelay|5min|",
+        "jetty.drain.quietPeriod|abc|",
     })
     void jettyRefusesToStart(String property, String value, String other) throws Exception
     {

@@ -23,60 +23,53 @@ class RepeatedStopsIT
 {
     static final DrainScenario ONE_BUSY = new DrainScenario(2, 1, List.of("/sample/slow?ms=1500"));
 
+    /** How a stop request is sent. */
+    enum Stop
+    {
+        SIGTERM, SHUTDOWN_SERVICE
+    }
+
     @Test
     void secondSigtermDuringTheDrain() throws Exception
     {
-        Jetty.Base base = Jetty.base("second-sigterm", Jetty.Enable.START_D, "http", "ee10-deploy", "graceful-drain");
-        try (Jetty.Server server = base.start())
-        {
-            DrainScenario.Figures f = ONE_BUSY.run(server, () ->
-            {
-                long t0 = server.sigterm();
-                DrainScenario.awaitRefused(server.port, Duration.ofSeconds(5));
-                server.sigterm();
-                return t0;
-            });
-            assertOneQuietDrain("second SIGTERM", f, server);
-            assertEquals(143, server.exitCode(), "exit status after SIGTERM");
-        }
+        twoStops("second SIGTERM", Stop.SIGTERM, Stop.SIGTERM, 143);
     }
 
     @Test
     void shutdownServiceStopDuringASigtermDrain() throws Exception
     {
-        Jetty.Base base = Jetty.base("service-during-sigterm", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
-        int stopPort = Jetty.freePort();
-        try (Jetty.Server server = base.start("jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + DrainIT.STOP_KEY))
-        {
-            DrainScenario.Figures f = ONE_BUSY.run(server, () ->
-            {
-                long t0 = server.sigterm();
-                DrainScenario.awaitRefused(server.port, Duration.ofSeconds(5));
-                server.stopViaShutdownService(stopPort, DrainIT.STOP_KEY);
-                return t0;
-            });
-            assertOneQuietDrain("ShutdownService stop during a SIGTERM drain", f, server);
-            assertEquals(143, server.exitCode(), "the SIGTERM's exit status wins: the JVM was already exiting");
-        }
+        // The SIGTERM's exit status wins: the JVM was already exiting.
+        twoStops("ShutdownService stop during a SIGTERM drain", Stop.SIGTERM, Stop.SHUTDOWN_SERVICE, 143);
     }
 
     @Test
     void sigtermDuringAShutdownServiceDrain() throws Exception
     {
-        Jetty.Base base = Jetty.base("sigterm-during-service", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        // The SIGTERM reaches the JVM's exit before the ShutdownService's exit(0), which waits for the drain.
+        twoStops("SIGTERM during a ShutdownService drain", Stop.SHUTDOWN_SERVICE, Stop.SIGTERM, 143);
+    }
+
+    private static void twoStops(String title, Stop first, Stop second, int expectedExit) throws Exception
+    {
+        Jetty.Base base = Jetty.base("two-stops", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
         int stopPort = Jetty.freePort();
         try (Jetty.Server server = base.start("jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + DrainIT.STOP_KEY))
         {
             DrainScenario.Figures f = ONE_BUSY.run(server, () ->
             {
-                long t0 = server.stopViaShutdownService(stopPort, DrainIT.STOP_KEY);
+                long t0 = send(first, server, stopPort);
                 DrainScenario.awaitRefused(server.port, Duration.ofSeconds(5));
-                server.sigterm();
+                send(second, server, stopPort);
                 return t0;
             });
-            assertOneQuietDrain("SIGTERM during a ShutdownService drain", f, server);
-            assertEquals(143, server.exitCode(), "the SIGTERM reached the JVM's exit before the ShutdownService's exit(0)");
+            assertOneQuietDrain(title, f, server);
+            assertEquals(expectedExit, server.exitCode(), "exit status");
         }
+    }
+
+    private static long send(Stop stop, Jetty.Server server, int stopPort) throws Exception
+    {
+        return stop == Stop.SIGTERM ? server.sigterm() : server.stopViaShutdownService(stopPort, DrainIT.STOP_KEY);
     }
 
     private static void assertOneQuietDrain(String title, DrainScenario.Figures f, Jetty.Server server)

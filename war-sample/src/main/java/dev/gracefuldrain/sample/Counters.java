@@ -22,4 +22,27 @@ final class Counters
     {
         IN_FLIGHT.decrementAndGet();
     }
+
+    /**
+     * Sleeps while counted as a request in flight.
+     * @return false if the sleep was interrupted (the thread's interrupt status is kept)
+     */
+    static boolean sleepInFlight(long ms)
+    {
+        begin();
+        try
+        {
+            Thread.sleep(ms);
+            return true;
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        finally
+        {
+            end();
+        }
+    }
 }

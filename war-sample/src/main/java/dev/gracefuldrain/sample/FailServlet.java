@@ -12,19 +12,7 @@ public class FailServlet extends HttpServlet
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws ServletException
     {
         long ms = Params.get(request, "ms", 0, 120_000);
-        Counters.begin();
-        try
-        {
-            Thread.sleep(ms);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
-        finally
-        {
-            Counters.end();
-        }
+        Counters.sleepInFlight(ms);
         throw new ServletException("failing on purpose after " + ms + " ms");
     }
 }

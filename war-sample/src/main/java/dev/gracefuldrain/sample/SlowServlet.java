@@ -1,6 +1,7 @@
 package dev.gracefuldrain.sample;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -13,23 +14,11 @@ public class SlowServlet extends HttpServlet
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
     {
         long ms = Params.get(request, "ms", 1000, 120_000);
-        Counters.begin();
-        try
-        {
-            Thread.sleep(ms);
-            byte[] body = ("slept " + ms + " ms\n").getBytes();
-            response.setContentType("text/plain");
-            response.setContentLength(body.length);
-            response.getOutputStream().write(body);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-            throw new IOException(x);
-        }
-        finally
-        {
-            Counters.end();
-        }
+        if (!Counters.sleepInFlight(ms))
+            throw new InterruptedIOException("interrupted after less than " + ms + " ms");
+        byte[] body = ("slept " + ms + " ms\n").getBytes();
+        response.setContentType("text/plain");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 }
