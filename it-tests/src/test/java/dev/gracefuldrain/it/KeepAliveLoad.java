@@ -17,12 +17,16 @@ final class KeepAliveLoad implements AutoCloseable
 {
     final AtomicLong completed = new AtomicLong();
     final AtomicLong truncated = new AtomicLong();
+    final AtomicLong errorStatus = new AtomicLong();
     final AtomicLong resets = new AtomicLong();
     final AtomicLong resetsOnSend = new AtomicLong();
     final AtomicLong resetsBeforeResponse = new AtomicLong();
     final AtomicLong resetsAfterResponse = new AtomicLong();
     final AtomicLong freshConnectionResets = new AtomicLong();
     final java.util.Queue<Long> resetTimes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Ids of the POSTs that got a complete answer. */
+    final java.util.Queue<String> answeredPosts = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicLong nextPostId = new AtomicLong();
     final AtomicLong finBeforeAnyByte = new AtomicLong();
     final AtomicLong refusedConnects = new AtomicLong();
     final AtomicLong connectionClose = new AtomicLong();
@@ -78,10 +82,11 @@ final class KeepAliveLoad implements AutoCloseable
             }
             boolean post = (n++ & 1) == 1;
             String body = post ? "p".repeat(1000) : "";
+            String postId = post ? "post-" + nextPostId.incrementAndGet() : null;
             try
             {
                 wire.send(post
-                    ? "POST /sample/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
+                    ? "POST /sample/upload HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: " + postId + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
                     : Wire.request("GET", "/sample/fast"));
             }
             catch (IOException x)
@@ -97,7 +102,13 @@ final class KeepAliveLoad implements AutoCloseable
                 Wire.Response response = wire.readResponse(Duration.ofSeconds(30));
                 String expected = post ? "received 1000 bytes\n" : "fast\n";
                 if (response.complete() && response.status() == 200 && response.bodyText().equals(expected))
+                {
                     completed.incrementAndGet();
+                    if (post)
+                        answeredPosts.add(postId);
+                }
+                else if (response.complete())
+                    errorStatus.incrementAndGet();
                 else
                     truncated.incrementAndGet();
                 if (response.connectionClose())
@@ -147,6 +158,12 @@ final class KeepAliveLoad implements AutoCloseable
         }
     }
 
+    /** Requests that failed, as a client sees it: an error status, a truncated answer, a reset, or a close with no answer. */
+    long failed()
+    {
+        return errorStatus.get() + truncated.get() + resets.get() + finBeforeAnyByte.get();
+    }
+
     /** Waits, bounded, until {@code more} further responses have completed. */
     void awaitCompleted(long more, Duration timeout) throws InterruptedException
     {
@@ -171,9 +188,9 @@ final class KeepAliveLoad implements AutoCloseable
     @Override
     public String toString()
     {
-        return String.format("completed %d, truncated %d, resets %d (on send %d, before the response %d of which on a fresh connection %d, after a response %d), "
+        return String.format("completed %d, error status %d, truncated %d, resets %d (on send %d, before the response %d of which on a fresh connection %d, after a response %d), "
                 + "FIN before any byte %d, Connection: close %d, refused connects %d",
-            completed.get(), truncated.get(), resets.get(), resetsOnSend.get(), resetsBeforeResponse.get(), freshConnectionResets.get(),
+            completed.get(), errorStatus.get(), truncated.get(), resets.get(), resetsOnSend.get(), resetsBeforeResponse.get(), freshConnectionResets.get(),
             resetsAfterResponse.get(), finBeforeAnyByte.get(), connectionClose.get(), refusedConnects.get());
     }
 }

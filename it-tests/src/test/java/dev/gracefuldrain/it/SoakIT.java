@@ -73,6 +73,7 @@ class SoakIT
             long h = handled;
             assertAll(
                 () -> assertEquals(0, load.truncated.get(), "truncated responses"),
+                () -> assertEquals(0, load.errorStatus.get(), "error responses"),
                 () -> assertEquals(0, load.resets.get(), "resets"),
                 () -> assertTrue(load.completed.get() >= 500L * CYCLES, "load ran: " + load),
                 () -> assertTrue(h >= load.completed.get(), "the servers handled at least what the clients received"),
