@@ -116,6 +116,29 @@ class AdvertisingIT
         }
     }
 
+    @Test
+    void aShutdownServiceStopSkipsTheRestOfTheDelay() throws Exception
+    {
+        Jetty.Base base = Jetty.base("service-stop-delay", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        int stopPort = Jetty.freePort();
+        try (Jetty.Server server = base.start("jetty.drain.readinessPath=/ready", "jetty.drain.preStopDelay=30000", "jetty.drain.quietPeriod=0",
+            "jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + DrainIT.STOP_KEY))
+        {
+            long t0 = server.sigterm();
+            awaitStatus(server.port, "/ready", 503, Duration.ofSeconds(10));
+            long t1 = server.stopViaShutdownService(stopPort, DrainIT.STOP_KEY);
+            long refusedMs = ms(DrainScenario.awaitRefused(server.port, Duration.ofSeconds(10)) - t1);
+            long exit = server.awaitExit(Duration.ofSeconds(30));
+            String log = server.log();
+            System.out.printf("%n== ShutdownService stop during a 30 s pre-stop delay ==%nlistener closed %d ms after it; exit at %d ms%n", refusedMs, ms(exit - t0));
+            assertAll(
+                () -> assertTrue(refusedMs < 1000, "the drain began " + refusedMs + " ms after the ShutdownService stop"),
+                () -> assertTrue(log.contains("ended by a second stop request"), "logged why it ended"),
+                () -> assertEquals(1, DrainIT.count(log, "graceful-drain: drained:"), "one drain"),
+                () -> assertFalse(log.contains("\tat "), "no exception trace"));
+        }
+    }
+
     private static long ms(long nanos)
     {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
