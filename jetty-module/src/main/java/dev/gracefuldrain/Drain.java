@@ -209,16 +209,19 @@ public class Drain extends ContainerLifeCycle implements Graceful
 
         // 2. Idle and never-used connections get their FIN now; busy ones are left to finish.
         int busy = 0;
+        int closing = 0;
         for (TrackedConnection connection : tracker.all())
         {
             TrackedConnection.Found found = connection.drain(settings.getLingerTimeoutMs());
             report.found(found);
             if (found == TrackedConnection.Found.BUSY)
                 busy++;
+            else if (found == TrackedConnection.Found.DONE)
+                closing++;
         }
         // Logged after the FINs are out, so that logging never delays them.
-        LOG.info("graceful-drain: stop requested: listeners closed; closed {} idle and {} never-used connection(s) in {} ms; {} busy left to finish within {} ms",
-            report.idleClosed(), report.neverUsedClosed(), report.elapsedMs(), busy, settings.getTimeoutMs());
+        LOG.info("graceful-drain: stop requested: listeners closed; closed {} idle and {} never-used connection(s) in {} ms; {} busy left to finish within {} ms; {} already closing",
+            report.idleClosed(), report.neverUsedClosed(), report.elapsedMs(), busy, settings.getTimeoutMs(), closing);
 
         // 3. Done now if nothing is busy; otherwise the last close completes it (onClosed).
         completeIfDrained();
