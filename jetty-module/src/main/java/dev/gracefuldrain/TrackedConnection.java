@@ -83,50 +83,44 @@ final class TrackedConnection
      * completion is reported (the client sent it as soon as it had the response), so only the
      * completion of the request being served changes the state.</p>
      */
-    void endRequest(Request request, boolean draining, long lingerMs)
+    synchronized void endRequest(Request request, boolean draining, long lingerMs)
     {
-        synchronized (this)
-        {
-            if (state != State.BUSY || this.request == null || Request.unWrap(request) != Request.unWrap(this.request))
-                return;
-            this.request = null;
-            state = draining ? State.LINGERING : State.IDLE;
-            if (draining)
-                linger(lingerMs);
-        }
+        if (state != State.BUSY || this.request == null || Request.unWrap(request) != Request.unWrap(this.request))
+            return;
+        this.request = null;
+        state = draining ? State.LINGERING : State.IDLE;
+        if (draining)
+            linger(lingerMs);
     }
 
     /**
      * At the drain's start, or when a connection is opened during it:
      * half-close it if it is idle or never used; otherwise leave it to finish.
      */
-    Found drain(long lingerMs)
+    synchronized Found drain(long lingerMs)
     {
-        synchronized (this)
+        switch (state)
         {
-            switch (state)
+            case NEVER_USED, IDLE ->
             {
-                case NEVER_USED, IDLE ->
-                {
-                    if (Http1.readingRequest(connection))
-                    {
-                        busyInDrain = true;
-                        return Found.BUSY;
-                    }
-                    Found found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
-                    state = State.LINGERING;
-                    linger(lingerMs);
-                    return found;
-                }
-                case BUSY ->
+                if (Http1.readingRequest(connection))
                 {
                     busyInDrain = true;
                     return Found.BUSY;
                 }
-                default ->
-                {
-                    return Found.DONE;
-                }
+                Found found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
+                state = State.LINGERING;
+                linger(lingerMs);
+                return found;
+            }
+            case BUSY ->
+            {
+                busyInDrain = true;
+                return Found.BUSY;
+            }
+            default ->
+            {
+                return Found.DONE;
             }
         }
     }
