@@ -14,6 +14,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.NanoTime;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.annotation.ManagedOperation;
 import org.eclipse.jetty.util.annotation.Name;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
@@ -47,7 +48,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
 
     enum Phase
     {
-        SERVING, ADVERTISING, DRAINING, FORCING, STOPPED
+        SERVING, MAINTENANCE, ADVERTISING, DRAINING, FORCING, STOPPED
     }
 
     private final Server server;
@@ -193,11 +194,13 @@ public class Drain extends ContainerLifeCycle implements Graceful
         advertise();
 
         DrainReport report = new DrainReport();
+        long listenersClosedMs;
         synchronized (this)
         {
             // 1. Listeners first, before anything tells a client to go: no connection arrives that
             // the sweep could miss, and clients that reconnect because of what follows are refused.
             closeListeners();
+            listenersClosedMs = report.elapsedMs();
             this.report = report;
             phase = Phase.DRAINING;
             abortTask = server.getScheduler().schedule(this::abort, settings.getTimeoutMs(), TimeUnit.MILLISECONDS);
@@ -219,9 +222,10 @@ public class Drain extends ContainerLifeCycle implements Graceful
             else if (found == TrackedConnection.Found.DONE)
                 closing++;
         }
-        // Logged after the FINs are out, so that logging never delays them.
-        LOG.info("graceful-drain: stop requested: listeners closed; closed {} idle and {} never-used connection(s) in {} ms; {} busy left to finish within {} ms; {} already closing",
-            report.idleClosed(), report.neverUsedClosed(), report.elapsedMs(), busy, settings.getTimeoutMs(), closing);
+        // Logged after the FINs are out, so that logging never delays them; each line says when it happened.
+        LOG.info("graceful-drain: {}listeners closed in {} ms", settings.getPreStopDelayMs() > 0 ? "" : "stop requested; ", listenersClosedMs);
+        LOG.info("graceful-drain: idle closed in {} ms: h1 idle={} never-used={}; busy left to finish within {} ms: h1 {}; already closing: {}",
+            report.elapsedMs(), report.idleClosed(), report.neverUsedClosed(), settings.getTimeoutMs(), busy, closing);
 
         // 3. Done now if nothing is busy; otherwise the last close completes it (onClosed).
         completeIfDrained();
@@ -244,7 +248,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(delayMs);
         lastActivityNanos = start;
         phase = Phase.ADVERTISING;
-        LOG.info("graceful-drain: stop requested: advertising for up to {} ms (readiness 503, Connection: close on every response), ending after {} ms without a request",
+        LOG.info("graceful-drain: stop requested; advertising for up to {} ms (readiness 503, Connection: close on every response), ending after {} ms without a request",
             delayMs, settings.getQuietPeriodMs());
         String ended;
         synchronized (this)
@@ -313,9 +317,54 @@ public class Drain extends ContainerLifeCycle implements Graceful
         return p != Phase.SERVING && p != Phase.ADVERTISING;
     }
 
+    /** @return true while every response must tell its client to go: the pre-stop delay, or maintenance. */
+    boolean isTellingClientsToGo()
+    {
+        Phase p = phase;
+        return p == Phase.ADVERTISING || p == Phase.MAINTENANCE;
+    }
+
     boolean isAdvertising()
     {
         return phase == Phase.ADVERTISING;
+    }
+
+    /**
+     * A maintenance drain, without stopping: readiness answers 503, every response carries
+     * {@code Connection: close}, idle and never-used connections are closed now; the listener stays
+     * open, so nothing is refused. {@link #resumeServing()} goes back.
+     */
+    @ManagedOperation(value = "Start a maintenance drain: readiness 503, Connection: close, idle connections closed; the listener stays open", impact = "ACTION")
+    public String startMaintenance()
+    {
+        synchronized (this)
+        {
+            if (phase != Phase.SERVING)
+                return "not serving: " + readinessState();
+            phase = Phase.MAINTENANCE;
+        }
+        int idle = 0;
+        for (TrackedConnection connection : tracker.all())
+        {
+            TrackedConnection.Found found = connection.drain(settings.getLingerTimeoutMs());
+            if (found == TrackedConnection.Found.IDLE || found == TrackedConnection.Found.NEVER_USED)
+                idle++;
+        }
+        LOG.info("graceful-drain: maintenance: readiness 503, Connection: close on every response; closed {} idle or never-used connection(s)", idle);
+        return "maintenance: closed " + idle + " idle or never-used connection(s)";
+    }
+
+    @ManagedOperation(value = "End a maintenance drain: serve normally again", impact = "ACTION")
+    public String resumeServing()
+    {
+        synchronized (this)
+        {
+            if (phase != Phase.MAINTENANCE)
+                return "not in maintenance: " + readinessState();
+            phase = Phase.SERVING;
+        }
+        LOG.info("graceful-drain: maintenance over: serving");
+        return "serving";
     }
 
     String readinessPath()
@@ -375,7 +424,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 return;
             phase = Phase.FORCING;
         }
-        LOG.warn("graceful-drain: timeout of {} ms reached, aborting {} connection(s)", settings.getTimeoutMs(), tracker.size());
+        LOG.warn("graceful-drain: forcing at {} ms: timeout reached, aborting h1 {} connection(s)", report.elapsedMs(), tracker.size());
         long now = NanoTime.now();
         for (TrackedConnection connection : tracker.all())
         {
@@ -401,6 +450,10 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 abortTask.cancel();
         }
         report.finish();
+        if (report.busyAborted() == 0)
+            LOG.info("graceful-drain: busy finished in {} ms: h1 {}", report.elapsedMs(), report.busyFinished());
+        else
+            LOG.info("graceful-drain: forced in {} ms: h1 aborted {}, finished {}", report.elapsedMs(), report.busyAborted(), report.busyFinished());
         lastSummary = report.summary() + (handler == null ? ""
             : String.format("; since start: requests=%d, request failures=%d", handler.getRequestTotal(), handler.getFailures()));
         drains.incrementAndGet();
@@ -429,6 +482,18 @@ public class Drain extends ContainerLifeCycle implements Graceful
         return String.format("never-used=%d idle=%d busy=%d lingering=%d",
             counts.getOrDefault(TrackedConnection.State.NEVER_USED, 0), counts.getOrDefault(TrackedConnection.State.IDLE, 0),
             counts.getOrDefault(TrackedConnection.State.BUSY, 0), counts.getOrDefault(TrackedConnection.State.LINGERING, 0));
+    }
+
+    @ManagedAttribute("Requests handled since start (from the DrainHandler, a StatisticsHandler)")
+    public int getRequests()
+    {
+        return handler == null ? 0 : handler.getRequestTotal();
+    }
+
+    @ManagedAttribute("Requests being handled now (from the DrainHandler, a StatisticsHandler)")
+    public int getRequestsActive()
+    {
+        return handler == null ? 0 : handler.getRequestsActive();
     }
 
     @ManagedAttribute("How many drains have completed since this server was created")

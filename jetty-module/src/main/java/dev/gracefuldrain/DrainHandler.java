@@ -16,7 +16,7 @@ import org.eclipse.jetty.util.annotation.Name;
 
 /**
  * Sees every request: marks its connection busy while it is served, idle after; answers the
- * readiness endpoint; during the pre-stop delay tells every client to close.
+ * readiness endpoint; during the pre-stop delay and maintenance tells every client to close.
  * A {@link StatisticsHandler}, so the request counters (requests, active requests) come from
  * Jetty's own statistics (readiness probes are not counted).
  */
@@ -45,11 +45,11 @@ public class DrainHandler extends StatisticsHandler
         }
 
         boolean readiness = request.getHttpURI().getPath().equals(drain.readinessPath());
-        if (drain.isAdvertising())
+        if (drain.isTellingClientsToGo())
         {
             // Pooled clients and load balancers: use another server from now on.
             response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-            if (!readiness)
+            if (!readiness && drain.isAdvertising())
                 drain.onActivity();
         }
         if (readiness)
