@@ -425,13 +425,17 @@ public class Drain extends ContainerLifeCycle implements Graceful
             phase = Phase.FORCING;
         }
         LOG.warn("graceful-drain: forcing at {} ms: timeout reached, aborting h1 {} connection(s)", report.elapsedMs(), tracker.size());
+        // Say what is cut first, then close: the last close ends the drain and its report.
         long now = NanoTime.now();
+        List<TrackedConnection> left = new ArrayList<>();
         for (TrackedConnection connection : tracker.all())
         {
+            left.add(connection);
             String cut = connection.abort(now);
             if (cut != null)
                 LOG.warn("graceful-drain: cut {}", cut);
         }
+        left.forEach(TrackedConnection::close);
         completeIfDrained();
     }
 

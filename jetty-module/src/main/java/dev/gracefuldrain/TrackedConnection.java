@@ -146,28 +146,23 @@ final class TrackedConnection
     }
 
     /**
-     * At the timeout: close whatever is left.
+     * At the timeout: marks what is left as aborted, before {@link #close()} closes it.
      * @return a description of the request cut off, or null if no request was cut
      */
-    String abort(long nowNanos)
+    synchronized String abort(long nowNanos)
     {
-        String cut = null;
-        synchronized (this)
-        {
-            if (state == State.CLOSED)
-                return null;
-            if (busyInDrain && state != State.LINGERING)
-            {
-                aborted = true;
-                long ranMs = request == null ? -1 : TimeUnit.NANOSECONDS.toMillis(nowNanos - requestStartNanos);
-                cut = request == null
-                    ? String.format("a request still being received from %s", connection.getEndPoint().getRemoteSocketAddress())
-                    : String.format("%s %s from %s after %d ms", request.getMethod(), request.getHttpURI().getPathQuery(),
-                        connection.getEndPoint().getRemoteSocketAddress(), ranMs);
-            }
-        }
+        if (state == State.CLOSED || !busyInDrain || state == State.LINGERING)
+            return null;
+        aborted = true;
+        if (request == null)
+            return String.format("a request still being received from %s", connection.getEndPoint().getRemoteSocketAddress());
+        return String.format("%s %s from %s after %d ms", request.getMethod(), request.getHttpURI().getPathQuery(),
+            connection.getEndPoint().getRemoteSocketAddress(), TimeUnit.NANOSECONDS.toMillis(nowNanos - requestStartNanos));
+    }
+
+    void close()
+    {
         connection.close();
-        return cut;
     }
 
     /** How a connection that was busy during the drain ended. */
