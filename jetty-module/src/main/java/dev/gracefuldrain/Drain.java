@@ -63,6 +63,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private CompletableFuture<Void> drained = new CompletableFuture<>();
     private Scheduler.Task abortTask;
     private DrainHandler handler;
+    private ProgressFile progressFile = ProgressFile.inJettyBase();
     private final AtomicInteger drains = new AtomicInteger();
     private volatile String lastSummary = "";
 
@@ -126,6 +127,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
             }
         }
         handler = server.getDescendant(DrainHandler.class);
+        progressFile = ProgressFile.inJettyBase();
         server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
         server.addEventListener(serverEvents);
         // The server registered itself with the JVM hook and the ShutdownService before starting its beans.
@@ -226,6 +228,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
         LOG.info("graceful-drain: {}listeners closed in {} ms", settings.getPreStopDelayMs() > 0 ? "" : "stop requested; ", listenersClosedMs);
         LOG.info("graceful-drain: idle closed in {} ms: h1 idle={} never-used={}; busy left to finish within {} ms: h1 {}; already closing: {}",
             report.elapsedMs(), report.idleClosed(), report.neverUsedClosed(), settings.getTimeoutMs(), busy, closing);
+        progress();
 
         // 3. Done now if nothing is busy; otherwise the last close completes it (onClosed).
         completeIfDrained();
@@ -403,8 +406,21 @@ public class Drain extends ContainerLifeCycle implements Graceful
         if (report != null)
         {
             report.ended(ending);
+            if (ending != TrackedConnection.Ending.NOT_BUSY)
+                progress();
             completeIfDrained();
         }
+    }
+
+    /** One line for the stop command ({@link StopCommand}): the phase, time against the timeout, what is left. */
+    private void progress()
+    {
+        DrainReport report = this.report;
+        Phase phase = this.phase;
+        String line = String.format("phase=%s elapsedMs=%d timeoutMs=%d busy=%d finished=%d aborted=%d", phase,
+            report == null ? 0 : report.elapsedMs(), settings.getTimeoutMs(), tracker.size(),
+            report == null ? 0 : report.busyFinished(), report == null ? 0 : report.busyAborted());
+        progressFile.write(phase == Phase.STOPPED ? line + " summary=" + lastSummary : line);
     }
 
     /** A request arrived on a connection the drain had already half-closed: it is not handled. */
@@ -462,6 +478,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
             : String.format("; since start: requests=%d, request failures=%d", handler.getRequestTotal(), handler.getFailures()));
         drains.incrementAndGet();
         LOG.info("graceful-drain: drained: {}", lastSummary);
+        progress();
         drained.complete(null);
     }
 
