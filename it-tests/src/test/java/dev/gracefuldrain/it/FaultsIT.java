@@ -96,7 +96,9 @@ class FaultsIT
                 () -> assertEquals(3, summary.busyAborted(), "slowloris, blocked write, hanging handler: " + summary),
                 () -> assertEquals(1, summary.idleClosed(), "the canary: " + summary),
                 () -> assertEquals(2, summary.busyFinished(), "the aborting client's and the throwing handler's: " + summary),
-                () -> assertEquals(1, DrainIT.count(log, "graceful-drain: drained:"), "one summary"));
+                () -> assertEquals(1, DrainIT.count(log, "graceful-drain: drained:"), "one summary"),
+                () -> assertTrue(log.matches("(?s).*WARN :dg.Drain:[^\n]*graceful-drain: forcing at \\d+ ms: timeout reached, aborting h1 3 connection\\(s\\).*"), "phase line: forcing"),
+                () -> assertTrue(log.matches("(?s).*graceful-drain: forced in \\d+ ms: h1 aborted 3, finished 2.*"), "phase line: forced"));
         }
     }
 }
