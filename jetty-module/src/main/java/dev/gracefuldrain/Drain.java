@@ -55,17 +55,18 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private final DrainSettings settings;
     private final ConnectionTracker tracker = new ConnectionTracker(this);
     private final List<AbstractConnector> managed = new ArrayList<>();
+    private final ProgressFile progressFile = ProgressFile.inJettyBase();
+    private final AtomicInteger drains = new AtomicInteger();
     private volatile Phase phase = Phase.SERVING;
     private boolean stopRequested;
     private boolean skipPreStopDelay;
     private volatile long lastActivityNanos;
     private volatile DrainReport report;
+    private volatile String lastSummary = "";
     private CompletableFuture<Void> drained = new CompletableFuture<>();
     private Scheduler.Task abortTask;
     private DrainHandler handler;
-    private ProgressFile progressFile = ProgressFile.inJettyBase();
-    private final AtomicInteger drains = new AtomicInteger();
-    private volatile String lastSummary = "";
+    private RepeatedStopGuard repeatedStopGuard;
 
     /** The server's own lifecycle: when a stop begins, and when it has ended. */
     private final LifeCycle.Listener serverEvents = new LifeCycle.Listener()
@@ -89,7 +90,6 @@ public class Drain extends ContainerLifeCycle implements Graceful
             serverStopped();
         }
     };
-    private RepeatedStopGuard repeatedStopGuard;
 
     public Drain(@Name("server") Server server, @Name("settings") DrainSettings settings)
     {
@@ -127,7 +127,6 @@ public class Drain extends ContainerLifeCycle implements Graceful
             }
         }
         handler = server.getDescendant(DrainHandler.class);
-        progressFile = ProgressFile.inJettyBase();
         server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
         server.addEventListener(serverEvents);
         // The server registered itself with the JVM hook and the ShutdownService before starting its beans.
