@@ -411,12 +411,12 @@ public class Drain extends ContainerLifeCycle implements Graceful
         }
     }
 
-    /** One line for the stop command ({@link StopCommand}): the phase, time against the timeout, what is left. */
+    /** One line for the stop command ({@link StopCommand}): the phase, time against the timeout, connections left. */
     private void progress()
     {
         DrainReport report = this.report;
         Phase phase = this.phase;
-        String line = String.format("phase=%s elapsedMs=%d timeoutMs=%d busy=%d finished=%d aborted=%d", phase,
+        String line = String.format("phase=%s elapsedMs=%d timeoutMs=%d left=%d finished=%d aborted=%d", phase,
             report == null ? 0 : report.elapsedMs(), settings.getTimeoutMs(), tracker.size(),
             report == null ? 0 : report.busyFinished(), report == null ? 0 : report.busyAborted());
         progressFile.write(phase == Phase.STOPPED ? line + " summary=" + lastSummary : line);

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Stops a Jetty through its key-protected ShutdownService and shows the drain's progress until the
- * server has exited: busy connections left, time elapsed against the timeout; a progress bar on a
+ * server has exited: connections left (busy, or closing), time elapsed against the timeout; a progress bar on a
  * terminal, plain lines when piped. Ends with the drain summary; exits 1 if a request was cut,
  * 2 if the stop could not be sent or was not confirmed. Plain Java: it needs only this jar.
  * <pre>java -cp lib/graceful-drain/graceful-drain-*.jar dev.gracefuldrain.StopCommand --port P --key K [--host H] [--base DIR] [--wait S]</pre>
@@ -116,7 +116,7 @@ public final class StopCommand
         Map<String, String> f = fields(line);
         long elapsed = Long.parseLong(f.getOrDefault("elapsedMs", "0")) + sinceReadMs;
         long timeout = Math.max(1, Long.parseLong(f.getOrDefault("timeoutMs", "1")));
-        String text = String.format("%s: busy left %s, %.1f s of %.1f s", f.get("phase").toLowerCase(), f.getOrDefault("busy", "?"), elapsed / 1000.0, timeout / 1000.0);
+        String text = String.format("%s: %s connection(s) left, %.1f s of %.1f s", f.get("phase").toLowerCase(), f.getOrDefault("left", "?"), elapsed / 1000.0, timeout / 1000.0);
         if (terminal)
         {
             int width = 30;

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -147,14 +148,7 @@ final class Jetty
         {
             List<String> command = new ArrayList<>(List.of(javaBin(), "-jar", HOME.resolve("start.jar").toString()));
             command.addAll(Arrays.asList(args));
-            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
-            {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new IllegalStateException("start.jar " + Arrays.toString(args) + " did not finish within " + timeout);
-            }
-            return new Result(process.exitValue(), output.get(10, TimeUnit.SECONDS));
+            return Jetty.run(command, Map.of(), dir, timeout);
         }
 
         /** Starts Jetty in this base, listening on loopback, and waits until the sample webapp answers. */
@@ -176,6 +170,21 @@ final class Jetty
             server.awaitReady(Duration.ofSeconds(60));
             return server;
         }
+    }
+
+    /** Runs a command to completion, bounded, and returns its exit status and its output (stdout and stderr). */
+    static Result run(List<String> command, Map<String, String> environment, Path dir, Duration timeout) throws Exception
+    {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+        {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new IllegalStateException(command + " did not finish within " + timeout);
+        }
+        return new Result(process.exitValue(), output.get(10, TimeUnit.SECONDS));
     }
 
     private static String readAll(InputStream in)

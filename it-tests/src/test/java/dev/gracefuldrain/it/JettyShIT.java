@@ -76,25 +76,6 @@ class JettyShIT
 
     private static Jetty.Result jettySh(Map<String, String> env, String command) throws Exception
     {
-        ProcessBuilder builder = new ProcessBuilder(List.of(Jetty.HOME.resolve("bin/jetty.sh").toString(), command)).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() ->
-        {
-            try
-            {
-                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            }
-            catch (java.io.IOException x)
-            {
-                return x.toString();
-            }
-        });
-        if (!process.waitFor(90, TimeUnit.SECONDS))
-        {
-            process.destroyForcibly();
-            throw new AssertionError("jetty.sh " + command + " did not return within 90 s");
-        }
-        return new Jetty.Result(process.exitValue(), output.get(10, TimeUnit.SECONDS));
+        return Jetty.run(List.of(Jetty.HOME.resolve("bin/jetty.sh").toString(), command), env, Path.of(env.get("JETTY_BASE")), Duration.ofSeconds(90));
     }
 }

@@ -1,9 +1,8 @@
 package dev.gracefuldrain.it;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,7 @@ class StopCommandIT
         System.out.printf("%n== bin/graceful-drain-stop (piped), a 1.5 s request in flight ==%nexit %d%n%s%n", run.result().exitCode(), run.result().output());
         assertAll(
             () -> assertEquals(0, run.result().exitCode()),
-            () -> assertTrue(run.result().output().matches("(?s).*draining: busy left 1, \\d+\\.\\d s of 30\\.0 s.*"), "progress lines"),
+            () -> assertTrue(run.result().output().matches("(?s).*draining: \\d+ connection\\(s\\) left, \\d+\\.\\d s of 30\\.0 s.*"), "progress lines"),
             () -> assertTrue(run.result().output().contains("graceful-drain: idle closed="), "the summary"),
             () -> assertTrue(run.result().output().contains("busy finished=1, busy aborted=0"), "the summary's counts"),
             () -> assertTrue(run.server().process.waitFor(30, TimeUnit.SECONDS), "the server exited"));
@@ -70,27 +69,17 @@ class StopCommandIT
             busy.send(Wire.request("GET", busyPath));
             DrainScenario.awaitInFlight(server.port, 1, Duration.ofSeconds(10));
         }
-        ProcessBuilder builder = new ProcessBuilder("bash", base.dir.resolve("bin/graceful-drain-stop").toString(),
-            "--port", String.valueOf(stopPort), "--key", key, "--wait", "60").redirectErrorStream(true);
-        builder.environment().put("JAVA", Jetty.javaBin());
-        Process process = builder.start();
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() ->
+        Jetty.Result result;
+        try
         {
-            try
-            {
-                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            }
-            catch (java.io.IOException x)
-            {
-                return x.toString();
-            }
-        });
-        if (!process.waitFor(90, TimeUnit.SECONDS))
-        {
-            process.destroyForcibly();
-            server.close();
-            throw new AssertionError("the stop command did not return");
+            result = Jetty.run(List.of("bash", base.dir.resolve("bin/graceful-drain-stop").toString(), "--port", String.valueOf(stopPort), "--key", key, "--wait", "60"),
+                Map.of("JAVA", Jetty.javaBin()), base.dir, Duration.ofSeconds(90));
         }
-        return new Run(new Jetty.Result(process.exitValue(), output.get(10, TimeUnit.SECONDS)), server);
+        catch (IllegalStateException x)
+        {
+            server.close();
+            throw x;
+        }
+        return new Run(result, server);
     }
 }
