@@ -212,26 +212,23 @@ public class Drain extends ContainerLifeCycle implements Graceful
             connector.shutdown();
 
         // 2. Idle and never-used connections get their FIN now; busy ones are left to finish.
-        int busy = 0;
-        int closing = 0;
-        for (TrackedConnection connection : tracker.all())
-        {
-            TrackedConnection.Found found = connection.drain(settings.getLingerTimeoutMs());
-            report.found(found);
-            if (found == TrackedConnection.Found.BUSY)
-                busy++;
-            else if (found == TrackedConnection.Found.DONE)
-                closing++;
-        }
+        sweep(report);
         // Logged after the FINs are out, so that logging never delays them; each line says when it happened.
         LOG.info("graceful-drain: {}listeners closed in {} ms", settings.getPreStopDelayMs() > 0 ? "" : "stop requested; ", listenersClosedMs);
         LOG.info("graceful-drain: idle closed in {} ms: h1 idle={} never-used={}; busy left to finish within {} ms: h1 {}; already closing: {}",
-            report.elapsedMs(), report.idleClosed(), report.neverUsedClosed(), settings.getTimeoutMs(), busy, closing);
+            report.elapsedMs(), report.idleClosed(), report.neverUsedClosed(), settings.getTimeoutMs(), report.busyFound(), report.closingFound());
         progress();
 
         // 3. Done now if nothing is busy; otherwise the last close completes it (onClosed).
         completeIfDrained();
         return drained;
+    }
+
+    /** Half-closes every idle and never-used connection now; counts what it found in the report. */
+    private void sweep(DrainReport report)
+    {
+        for (TrackedConnection connection : tracker.all())
+            report.found(connection.drain(settings.getLingerTimeoutMs()));
     }
 
     /**
@@ -345,13 +342,9 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 return "not serving: " + readinessState();
             phase = Phase.MAINTENANCE;
         }
-        int idle = 0;
-        for (TrackedConnection connection : tracker.all())
-        {
-            TrackedConnection.Found found = connection.drain(settings.getLingerTimeoutMs());
-            if (found == TrackedConnection.Found.IDLE || found == TrackedConnection.Found.NEVER_USED)
-                idle++;
-        }
+        DrainReport found = new DrainReport();
+        sweep(found);
+        int idle = found.idleClosed() + found.neverUsedClosed();
         LOG.info("graceful-drain: maintenance: readiness 503, Connection: close on every response; closed {} idle or never-used connection(s)", idle);
         return "maintenance: closed " + idle + " idle or never-used connection(s)";
     }

@@ -11,15 +11,12 @@ final class DrainReport
     private final long startNanos = NanoTime.now();
     private final AtomicInteger idleClosed = new AtomicInteger();
     private final AtomicInteger neverUsedClosed = new AtomicInteger();
+    private final AtomicInteger busyFound = new AtomicInteger();
+    private final AtomicInteger closingFound = new AtomicInteger();
     private final AtomicInteger busyFinished = new AtomicInteger();
     private final AtomicInteger busyAborted = new AtomicInteger();
     private final AtomicInteger lateRequestsRefused = new AtomicInteger();
     private volatile long drainMs = -1;
-
-    long startNanos()
-    {
-        return startNanos;
-    }
 
     void found(TrackedConnection.Found found)
     {
@@ -27,9 +24,8 @@ final class DrainReport
         {
             case IDLE -> idleClosed.incrementAndGet();
             case NEVER_USED -> neverUsedClosed.incrementAndGet();
-            default ->
-            {
-            }
+            case BUSY -> busyFound.incrementAndGet();
+            case DONE -> closingFound.incrementAndGet();
         }
     }
 
@@ -52,7 +48,7 @@ final class DrainReport
 
     void finish()
     {
-        drainMs = TimeUnit.NANOSECONDS.toMillis(NanoTime.since(startNanos));
+        drainMs = elapsedMs();
     }
 
     long elapsedMs()
@@ -68,6 +64,18 @@ final class DrainReport
     int neverUsedClosed()
     {
         return neverUsedClosed.get();
+    }
+
+    /** Busy connections the drain found, left to finish. */
+    int busyFound()
+    {
+        return busyFound.get();
+    }
+
+    /** Connections the drain found already lingering or closed. */
+    int closingFound()
+    {
+        return closingFound.get();
     }
 
     int busyFinished()

@@ -47,11 +47,6 @@ final class TrackedConnection
         this.connection = connection;
     }
 
-    Connection connection()
-    {
-        return connection;
-    }
-
     /**
      * @return false if this connection is already half-closed: the request could never be answered,
      * so it must not be handled. The drain half-closes idle connections; Jetty half-closes one whose
