@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -278,7 +279,7 @@ final class Jetty
             {
                 return exitNanos.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
-            catch (java.util.concurrent.TimeoutException x)
+            catch (TimeoutException x)
             {
                 throw new AssertionError("Jetty did not exit within " + timeout + ":\n" + log());
             }

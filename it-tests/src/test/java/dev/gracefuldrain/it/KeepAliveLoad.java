@@ -6,6 +6,8 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,9 +25,10 @@ final class KeepAliveLoad implements AutoCloseable
     final AtomicLong resetsBeforeResponse = new AtomicLong();
     final AtomicLong resetsAfterResponse = new AtomicLong();
     final AtomicLong freshConnectionResets = new AtomicLong();
-    final java.util.Queue<Long> resetTimes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** When each reset was seen (System.nanoTime()), to place it against start and stop. */
+    final Queue<Long> resetTimes = new ConcurrentLinkedQueue<>();
     /** Ids of the POSTs that got a complete answer. */
-    final java.util.Queue<String> answeredPosts = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final Queue<String> answeredPosts = new ConcurrentLinkedQueue<>();
     private final AtomicLong nextPostId = new AtomicLong();
     final AtomicLong finBeforeAnyByte = new AtomicLong();
     final AtomicLong refusedConnects = new AtomicLong();
@@ -60,14 +63,10 @@ final class KeepAliveLoad implements AutoCloseable
         while (running())
         {
             boolean fresh = wire == null;
-            long connectedAt = 0;
             try
             {
                 if (wire == null)
-                {
                     wire = Wire.open(port);
-                    connectedAt = System.nanoTime();
-                }
             }
             catch (ConnectException refused)
             {
@@ -128,9 +127,7 @@ final class KeepAliveLoad implements AutoCloseable
                 resetsBeforeResponse.incrementAndGet();
                 if (fresh)
                     freshConnectionResets.incrementAndGet();
-                resetTimes.add(connectedAt);
-                System.out.printf("reset on a fresh connection: connected at %d, reset seen at %d (ms of the wall clock, mod 100 s)%n",
-                    (System.currentTimeMillis() - (System.nanoTime() - connectedAt) / 1_000_000) % 100_000, System.currentTimeMillis() % 100_000);
+                resetTimes.add(System.nanoTime());
                 wire.close();
                 wire = null;
             }

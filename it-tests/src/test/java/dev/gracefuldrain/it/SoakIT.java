@@ -2,6 +2,7 @@ package dev.gracefuldrain.it;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -63,13 +64,12 @@ class SoakIT
                 CYCLES, CLIENTS, load, handled, drainMsTotal / Math.max(1, CYCLES));
             problems.forEach(p -> System.out.println("  PROBLEM " + p));
             for (long r : load.resetTimes)
-                for (int c = 0; c < events.size(); c++)
-                {
-                    long[] e = events.get(c);
-                    if (r >= e[0] - 2_000_000_000L && r <= e[3] + 2_000_000_000L)
-                        System.out.printf("  reset in cycle %d: start %+d ms, ready %+d ms, stop %+d ms, exit %+d ms%n", c,
-                            (r - e[0]) / 1_000_000, (r - e[1]) / 1_000_000, (r - e[2]) / 1_000_000, (r - e[3]) / 1_000_000);
-                }
+            {
+                // Placed against the cycle whose stop is nearest.
+                long[] e = events.stream().min(Comparator.comparingLong(cycle -> Math.abs(r - cycle[2]))).orElseThrow();
+                System.out.printf("  reset in cycle %d: start %+d ms, ready %+d ms, stop %+d ms, exit %+d ms%n", events.indexOf(e),
+                    (r - e[0]) / 1_000_000, (r - e[1]) / 1_000_000, (r - e[2]) / 1_000_000, (r - e[3]) / 1_000_000);
+            }
             long h = handled;
             assertAll(
                 () -> assertEquals(0, load.truncated.get(), "truncated responses"),

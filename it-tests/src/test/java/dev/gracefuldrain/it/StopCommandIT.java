@@ -1,6 +1,7 @@
 package dev.gracefuldrain.it;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +60,7 @@ class StopCommandIT
     {
         Jetty.Base base = Jetty.base(name, Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
         int stopPort = Jetty.freePort();
-        List<String> props = new java.util.ArrayList<>(properties);
+        List<String> props = new ArrayList<>(properties);
         props.add("jetty.shutdown.port=" + stopPort);
         props.add("jetty.shutdown.key=" + DrainIT.STOP_KEY);
         Jetty.Server server = base.start(props.toArray(String[]::new));
