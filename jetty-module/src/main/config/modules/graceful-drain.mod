@@ -2,11 +2,13 @@
 
 [description]
 Drains the server on stop: closes the listeners and every idle or never-used
-HTTP/1.1 connection at once with a clean FIN, lets every busy connection finish
-(its response marked Connection: close), and lets the stop complete the moment
-the last one is done, aborting what is left at jetty.drain.timeout.
+connection at once (HTTP/1.1 and HTTPS: FIN, after a TLS close_notify; HTTP/2:
+GOAWAY, PING, final GOAWAY), lets every busy connection finish (HTTP/1.1
+responses marked Connection: close), tells webapps so they can end long
+responses, and lets the stop complete the moment the last connection is done,
+aborting what is left at jetty.drain.timeout.
 Replaces the stock "graceful" module's connector idle-timeout shrink for the
-HTTP/1.1 connectors it manages.
+HTTP, HTTPS, HTTP/2 and h2c connectors it manages.
 
 [tags]
 server
@@ -70,4 +72,18 @@ etc/graceful-drain.xml
 ## End the pre-stop delay early once no request (readiness probes aside) has arrived for
 ## this many milliseconds. 0: always wait the whole delay. Allowed: 0 to 3600000.
 # jetty.drain.quietPeriod=1000
+
+## How long, in milliseconds, a TLS connection still in its handshake at the stop may
+## take to finish it; then it is closed. One that finishes it in time and has sent no
+## request is closed as never-used (close_notify, then FIN).
+## Allowed: 0 to less than jetty.drain.timeout. Unset: 1000, or half the timeout if less.
+# jetty.drain.handshakeTimeout=1000
+
+## How long, in milliseconds, long responses may run after the drain began: server-sent
+## events (Content-Type: text/event-stream) and responses a webapp marked with the request
+## attribute dev.gracefuldrain.stream=true (long polls). Webapps are told at the drain's start
+## (ServletContext attribute dev.gracefuldrain.draining) so they can end them cleanly; what is
+## still running then is ended (HTTP/1.1: FIN after what was written; HTTP/2: that stream reset).
+## Allowed: 0 to less than jetty.drain.timeout. Unset: 5000, or half the timeout if less.
+# jetty.drain.streamTimeout=5000
 # end::documentation[]

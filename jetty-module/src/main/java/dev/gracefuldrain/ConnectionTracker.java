@@ -1,17 +1,24 @@
 package dev.gracefuldrain;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 
 /**
- * Knows every HTTP/1.1 connection of the managed connectors, from open to close,
- * and hands each event to the {@link Drain}.
+ * Knows every connection of the managed connectors, from open to close (HTTP/1.1, HTTP/2,
+ * WebSocket, and a TLS connection before ALPN chose its protocol), and hands each event to the
+ * {@link Drain}. A bean of each managed connector, it also hears the end of every TLS handshake.
  */
-final class ConnectionTracker implements Connection.Listener
+final class ConnectionTracker implements Connection.Listener, SslHandshakeListener
 {
     private final Map<Connection, TrackedConnection> connections = new ConcurrentHashMap<>();
+    /** TLS connections whose handshake is over; the TLS layer itself is not tracked otherwise. */
+    private final Set<SslConnection> handshaken = ConcurrentHashMap.newKeySet();
     private final Drain drain;
 
     ConnectionTracker(Drain drain)
@@ -22,9 +29,10 @@ final class ConnectionTracker implements Connection.Listener
     @Override
     public void onOpened(Connection connection)
     {
-        if (!Http1.isHttp1(connection))
+        TrackedConnection.Kind kind = TrackedConnection.Kind.of(connection);
+        if (kind == null)
             return;
-        TrackedConnection tracked = new TrackedConnection(connection);
+        TrackedConnection tracked = new TrackedConnection(connection, kind, this);
         connections.put(connection, tracked);
         drain.onOpened(tracked);
     }
@@ -32,9 +40,43 @@ final class ConnectionTracker implements Connection.Listener
     @Override
     public void onClosed(Connection connection)
     {
+        if (connection instanceof SslConnection ssl)
+        {
+            handshaken.remove(ssl);
+            return;
+        }
         TrackedConnection tracked = connections.remove(connection);
         if (tracked != null)
             drain.onClosed(tracked);
+    }
+
+    @Override
+    public void handshakeSucceeded(Event event)
+    {
+        handshakeOver(event);
+    }
+
+    @Override
+    public void handshakeFailed(Event event, Throwable failure)
+    {
+        handshakeOver(event);
+    }
+
+    private void handshakeOver(Event event)
+    {
+        if (!(event.getEndPoint() instanceof SslConnection.SslEndPoint endPoint))
+            return;
+        handshaken.add(endPoint.getSslConnection());
+        TrackedConnection tracked = get(endPoint.getConnection());
+        if (tracked != null)
+            drain.onHandshakeOver(tracked);
+    }
+
+    /** @return true if the connection runs over TLS and its handshake is not over yet. */
+    boolean inTlsHandshake(Connection connection)
+    {
+        EndPoint endPoint = connection.getEndPoint();
+        return endPoint instanceof SslConnection.SslEndPoint ssl && !handshaken.contains(ssl.getSslConnection());
     }
 
     TrackedConnection get(Connection connection)

@@ -1,9 +1,11 @@
 package dev.gracefuldrain;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,14 +31,16 @@ import org.slf4j.LoggerFactory;
  * {@code jetty.server.stopAtShutdown}, the ShutdownService, {@code jetty.sh stop}, or embedded code).
  * From there, in order:</p>
  * <ol>
- * <li>close the managed connectors' listeners, so no connection arrives and every response
- * from here on carries {@code Connection: close};</li>
- * <li>half-close every idle and never-used connection at once; leave busy ones to finish;</li>
+ * <li>close the managed connectors' listeners, so no connection arrives and every HTTP/1.1
+ * response from here on carries {@code Connection: close};</li>
+ * <li>close every idle and never-used connection at once (HTTP/2: two-step GOAWAY, see
+ * {@link Http2Drain}); give TLS handshakes in progress their budget; leave busy connections to
+ * finish; tell webapps, so they end their long responses ({@link DrainNotice});</li>
  * <li>complete as soon as the last tracked connection has closed,</li>
  * <li>or, at the timeout, abort what is left and log each request cut.</li>
  * </ol>
  */
-@ManagedObject("Drains HTTP/1.1 connections on stop")
+@ManagedObject("Drains HTTP/1.1, HTTPS, HTTP/2 and WebSocket connections on stop")
 public class Drain extends ContainerLifeCycle implements Graceful
 {
     private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
@@ -45,6 +49,8 @@ public class Drain extends ContainerLifeCycle implements Graceful
     static final long ABORT_MARGIN_MS = 1000;
     /** How long a second stop request waits, beyond the server's stop timeout, for the drain in progress. */
     static final long REPEATED_STOP_GRACE_MS = 5000;
+    /** The connector protocols the drain knows how to close; a connector with any other is left to Jetty. */
+    private static final Set<String> MANAGED_PROTOCOLS = Set.of("http/1.1", "ssl", "alpn", "h2", "h2c", "h2-17", "h2-16", "h2-15", "h2-14");
 
     enum Phase
     {
@@ -56,6 +62,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private final ConnectionTracker tracker = new ConnectionTracker(this);
     private final List<AbstractConnector> managed = new ArrayList<>();
     private final ProgressFile progressFile = ProgressFile.inJettyBase();
+    private final DrainNotice notice;
     private final AtomicInteger drains = new AtomicInteger();
     private volatile Phase phase = Phase.SERVING;
     private boolean stopRequested;
@@ -65,6 +72,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private volatile String lastSummary = "";
     private CompletableFuture<Void> drained = new CompletableFuture<>();
     private Scheduler.Task abortTask;
+    private final List<Scheduler.Task> budgetTasks = new ArrayList<>();
     private DrainHandler handler;
     private RepeatedStopGuard repeatedStopGuard;
 
@@ -95,6 +103,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
     {
         this.server = server;
         this.settings = settings;
+        this.notice = new DrainNotice(server);
     }
 
     @Override
@@ -108,11 +117,12 @@ public class Drain extends ContainerLifeCycle implements Graceful
             report = null;
             drained = new CompletableFuture<>();
         }
+        notice.reset();
         // Connectors are looked up now, not when our XML ran, so that connectors which
         // modules enabled after this one add are managed too.
         for (Connector connector : server.getConnectors())
         {
-            if (connector instanceof AbstractConnector abstractConnector && isHttp1Only(abstractConnector))
+            if (connector instanceof AbstractConnector abstractConnector && isManageable(abstractConnector))
             {
                 // The drain closes idle connections itself; Jetty's shutdown idle-timeout shrink
                 // would also hit busy ones (jetty/jetty.project#11515).
@@ -163,9 +173,9 @@ public class Drain extends ContainerLifeCycle implements Graceful
         ListenerCloser.close(managed);
     }
 
-    private static boolean isHttp1Only(AbstractConnector connector)
+    private static boolean isManageable(AbstractConnector connector)
     {
-        return connector.getProtocols().stream().allMatch("http/1.1"::equalsIgnoreCase);
+        return connector.getProtocols().stream().map(p -> p.toLowerCase(Locale.ROOT)).allMatch(MANAGED_PROTOCOLS::contains);
     }
 
     /**
@@ -211,12 +221,15 @@ public class Drain extends ContainerLifeCycle implements Graceful
         for (AbstractConnector connector : managed)
             connector.shutdown();
 
-        // 2. Idle and never-used connections get their FIN now; busy ones are left to finish.
+        // 2. Idle and never-used connections get their FIN (HTTP/2: GOAWAY) now; busy ones are left to finish.
         sweep(report);
+        // Webapps are told next, so that they can end their long responses within the stream budget.
+        notice.drainBegan(Duration.ofMillis(settings.getStreamTimeoutMs()));
+        scheduleBudgets(report);
         // Logged after the FINs are out, so that logging never delays them; each line says when it happened.
         LOG.info("graceful-drain: {}listeners closed in {} ms", settings.getPreStopDelayMs() > 0 ? "" : "stop requested; ", listenersClosedMs);
-        LOG.info("graceful-drain: idle closed in {} ms: h1 idle={} never-used={}; busy left to finish within {} ms: h1 {}; already closing: {}",
-            report.elapsedMs(), report.idleClosed(), report.neverUsedClosed(), settings.getTimeoutMs(), report.busyFound(), report.closingFound());
+        LOG.info("graceful-drain: idle closed in {} ms: {}; busy left to finish within {} ms: {}; already closing: {}; in TLS handshake: {}",
+            report.elapsedMs(), report.closedAtOnce(), settings.getTimeoutMs(), report.busyLeft(), report.closingFound(), report.handshakesWaited());
         progress();
 
         // 3. Done now if nothing is busy; otherwise the last close completes it (onClosed).
@@ -224,11 +237,43 @@ public class Drain extends ContainerLifeCycle implements Graceful
         return drained;
     }
 
-    /** Half-closes every idle and never-used connection now; counts what it found in the report. */
+    /** Closes every idle and never-used connection now; counts what it found in the report. */
     private void sweep(DrainReport report)
     {
         for (TrackedConnection connection : tracker.all())
-            report.found(connection.drain(settings.getLingerTimeoutMs()));
+            report.found(connection.kind(), connection.drain(this, false));
+    }
+
+    /** The handshake budget (then cut what is still in its TLS handshake), and the stream budget for long responses. */
+    private void scheduleBudgets(DrainReport report)
+    {
+        Scheduler scheduler = server.getScheduler();
+        synchronized (this)
+        {
+            if (report.handshakesWaited() > 0)
+            {
+                budgetTasks.add(scheduler.schedule(() ->
+                {
+                    for (TrackedConnection connection : tracker.all())
+                    {
+                        TrackedConnection.Found found = connection.drain(this, true);
+                        if (found == TrackedConnection.Found.HANDSHAKE_CLOSED || found == TrackedConnection.Found.NEVER_USED)
+                            report.found(connection.kind(), found);
+                    }
+                }, settings.getHandshakeTimeoutMs(), TimeUnit.MILLISECONDS));
+            }
+            budgetTasks.add(scheduler.schedule(() ->
+            {
+                int ended = 0;
+                for (TrackedConnection connection : tracker.all())
+                    ended += connection.endLongResponses();
+                if (ended > 0)
+                {
+                    report.longResponsesEnded(ended);
+                    LOG.info("graceful-drain: stream budget of {} ms over: ended {} long response(s)", settings.getStreamTimeoutMs(), ended);
+                }
+            }, settings.getStreamTimeoutMs(), TimeUnit.MILLISECONDS));
+        }
     }
 
     /**
@@ -378,17 +423,45 @@ public class Drain extends ContainerLifeCycle implements Graceful
         return settings.getLingerTimeoutMs();
     }
 
+    Scheduler scheduler()
+    {
+        return server.getScheduler();
+    }
+
+    /** HTTP/2: a stream above the final GOAWAY's last id was refused. */
+    void onStreamRefused()
+    {
+        DrainReport report = this.report;
+        if (report != null)
+            report.streamRefused();
+    }
+
     ConnectionTracker tracker()
     {
         return tracker;
     }
 
-    /** A connection accepted just before the listener closed is never-used: FIN at once. */
+    /**
+     * A connection accepted just before the listener closed is never-used: closed at once. So is one
+     * that ALPN (or an upgrade) made of a connection the drain already knew, unless it is busy.
+     */
     void onOpened(TrackedConnection connection)
     {
         DrainReport report = this.report;
         if (report != null && isDraining())
-            report.found(connection.drain(settings.getLingerTimeoutMs()));
+            report.found(connection.kind(), connection.drain(this, false));
+    }
+
+    /** A TLS handshake ended during the drain: a connection that sent no request is closed as never-used. */
+    void onHandshakeOver(TrackedConnection connection)
+    {
+        DrainReport report = this.report;
+        if (report != null && isDraining() && connection.kind() != TrackedConnection.Kind.PENDING)
+        {
+            TrackedConnection.Found found = connection.drain(this, false);
+            if (found == TrackedConnection.Found.NEVER_USED)
+                report.found(connection.kind(), found);
+        }
     }
 
     void onClosed(TrackedConnection connection)
@@ -397,7 +470,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
         DrainReport report = this.report;
         if (report != null)
         {
-            report.ended(ending);
+            report.ended(connection.kind(), ending);
             if (ending != TrackedConnection.Ending.NOT_BUSY)
                 progress();
             completeIfDrained();
@@ -432,15 +505,14 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 return;
             phase = Phase.FORCING;
         }
-        LOG.warn("graceful-drain: forcing at {} ms: timeout reached, aborting h1 {} connection(s)", report.elapsedMs(), tracker.size());
+        LOG.warn("graceful-drain: forcing at {} ms: timeout reached, aborting {} connection(s)", report.elapsedMs(), tracker.size());
         // Say what is cut first, then close: the last close ends the drain and its report.
         long now = NanoTime.now();
         List<TrackedConnection> left = new ArrayList<>();
         for (TrackedConnection connection : tracker.all())
         {
             left.add(connection);
-            String cut = connection.abort(now);
-            if (cut != null)
+            for (String cut : connection.abort(now))
                 LOG.warn("graceful-drain: cut {}", cut);
         }
         left.forEach(TrackedConnection::close);
@@ -460,14 +532,17 @@ public class Drain extends ContainerLifeCycle implements Graceful
             report = this.report;
             if (abortTask != null)
                 abortTask.cancel();
+            budgetTasks.forEach(Scheduler.Task::cancel);
+            budgetTasks.clear();
         }
         report.finish();
         if (report.busyAborted() == 0)
-            LOG.info("graceful-drain: busy finished in {} ms: h1 {}", report.elapsedMs(), report.busyFinished());
+            LOG.info("graceful-drain: busy finished in {} ms: {}", report.elapsedMs(), report.busyEnded());
         else
-            LOG.info("graceful-drain: forced in {} ms: h1 aborted {}, finished {}", report.elapsedMs(), report.busyAborted(), report.busyFinished());
+            LOG.info("graceful-drain: forced in {} ms: {}", report.elapsedMs(), report.busyEnded());
         lastSummary = report.summary() + (handler == null ? ""
-            : String.format("; since start: requests=%d, request failures=%d", handler.getRequestTotal(), handler.getFailures()));
+            : String.format("; since start: requests=%d, request failures=%d", handler.getRequestTotal(), handler.getFailures()))
+            + "; " + report.byProtocol();
         drains.incrementAndGet();
         LOG.info("graceful-drain: drained: {}", lastSummary);
         progress();

@@ -33,7 +33,7 @@ public class DrainHandler extends StatisticsHandler
     public boolean handle(Request request, Response response, Callback callback) throws Exception
     {
         TrackedConnection connection = drain.tracker().get(request.getConnectionMetaData().getConnection());
-        if (connection != null && !connection.beginRequest(request, drain.isDraining()))
+        if (connection != null && !connection.beginRequest(request, response, callback, drain.isDraining()))
         {
             // The connection is already half-closed (our FIN, or Jetty's after a keep-alive response
             // it finished once shut down): the client sees a clean close with no response byte, and
@@ -47,8 +47,9 @@ public class DrainHandler extends StatisticsHandler
         boolean readiness = request.getHttpURI().getPath().equals(drain.readinessPath());
         if (drain.isTellingClientsToGo())
         {
-            // Pooled clients and load balancers: use another server from now on.
-            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            // Pooled clients and load balancers: use another server from now on (HTTP/2 has no such header).
+            if (request.getConnectionMetaData().getHttpVersion().getVersion() < 20)
+                response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
             if (!readiness && drain.isAdvertising())
                 drain.onActivity();
         }

@@ -2,39 +2,68 @@ package dev.gracefuldrain;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.eclipse.jetty.util.NanoTime;
 
-/** What one drain did, counted as it happens; {@link #summary()} is the line an operator reads. */
+/** What one drain did, counted by protocol as it happens; {@link #summary()} is the line an operator reads. */
 final class DrainReport
 {
+    private static final TrackedConnection.Kind[] KINDS = TrackedConnection.Kind.values();
+
+    private enum Count
+    {
+        IDLE_CLOSED, NEVER_USED_CLOSED, BUSY_FOUND, CLOSING_FOUND, BUSY_FINISHED, BUSY_ABORTED
+    }
+
+    private static final int COUNTS = Count.values().length;
+
     private final long startNanos = NanoTime.now();
-    private final AtomicInteger idleClosed = new AtomicInteger();
-    private final AtomicInteger neverUsedClosed = new AtomicInteger();
-    private final AtomicInteger busyFound = new AtomicInteger();
-    private final AtomicInteger closingFound = new AtomicInteger();
-    private final AtomicInteger busyFinished = new AtomicInteger();
-    private final AtomicInteger busyAborted = new AtomicInteger();
+    private final AtomicIntegerArray counts = new AtomicIntegerArray(KINDS.length * COUNTS);
+    private final AtomicInteger handshakesWaited = new AtomicInteger();
+    private final AtomicInteger handshakesCut = new AtomicInteger();
     private final AtomicInteger lateRequestsRefused = new AtomicInteger();
+    private final AtomicInteger streamsRefused = new AtomicInteger();
+    private final AtomicInteger longResponsesEnded = new AtomicInteger();
     private volatile long drainMs = -1;
 
-    void found(TrackedConnection.Found found)
+    private void add(TrackedConnection.Kind kind, Count count)
+    {
+        counts.incrementAndGet(kind.ordinal() * COUNTS + count.ordinal());
+    }
+
+    private int get(TrackedConnection.Kind kind, Count count)
+    {
+        return counts.get(kind.ordinal() * COUNTS + count.ordinal());
+    }
+
+    private int total(Count count)
+    {
+        int total = 0;
+        for (TrackedConnection.Kind kind : KINDS)
+            total += get(kind, count);
+        return total;
+    }
+
+    void found(TrackedConnection.Kind kind, TrackedConnection.Found found)
     {
         switch (found)
         {
-            case IDLE -> idleClosed.incrementAndGet();
-            case NEVER_USED -> neverUsedClosed.incrementAndGet();
-            case BUSY -> busyFound.incrementAndGet();
-            case DONE -> closingFound.incrementAndGet();
+            case IDLE -> add(kind, Count.IDLE_CLOSED);
+            case NEVER_USED -> add(kind, Count.NEVER_USED_CLOSED);
+            case BUSY -> add(kind, Count.BUSY_FOUND);
+            case DONE -> add(kind, Count.CLOSING_FOUND);
+            case HANDSHAKE -> handshakesWaited.incrementAndGet();
+            case HANDSHAKE_CLOSED -> handshakesCut.incrementAndGet();
         }
     }
 
-    void ended(TrackedConnection.Ending ending)
+    void ended(TrackedConnection.Kind kind, TrackedConnection.Ending ending)
     {
         switch (ending)
         {
-            case FINISHED -> busyFinished.incrementAndGet();
-            case ABORTED -> busyAborted.incrementAndGet();
+            case FINISHED -> add(kind, Count.BUSY_FINISHED);
+            case ABORTED -> add(kind, Count.BUSY_ABORTED);
             default ->
             {
             }
@@ -44,6 +73,16 @@ final class DrainReport
     void lateRequestRefused()
     {
         lateRequestsRefused.incrementAndGet();
+    }
+
+    void streamRefused()
+    {
+        streamsRefused.incrementAndGet();
+    }
+
+    void longResponsesEnded(int count)
+    {
+        longResponsesEnded.addAndGet(count);
     }
 
     void finish()
@@ -58,39 +97,100 @@ final class DrainReport
 
     int idleClosed()
     {
-        return idleClosed.get();
+        return total(Count.IDLE_CLOSED);
     }
 
     int neverUsedClosed()
     {
-        return neverUsedClosed.get();
-    }
-
-    /** Busy connections the drain found, left to finish. */
-    int busyFound()
-    {
-        return busyFound.get();
-    }
-
-    /** Connections the drain found already lingering or closed. */
-    int closingFound()
-    {
-        return closingFound.get();
+        return total(Count.NEVER_USED_CLOSED);
     }
 
     int busyFinished()
     {
-        return busyFinished.get();
+        return total(Count.BUSY_FINISHED);
     }
 
     int busyAborted()
     {
-        return busyAborted.get();
+        return total(Count.BUSY_ABORTED);
     }
 
+    int handshakesWaited()
+    {
+        return handshakesWaited.get();
+    }
+
+    /** e.g. "h1 idle=20 never-used=5, h2 idle=2 never-used=0": the protocols seen, in a fixed order. */
+    String closedAtOnce()
+    {
+        StringBuilder line = new StringBuilder();
+        for (TrackedConnection.Kind kind : KINDS)
+        {
+            int idle = get(kind, Count.IDLE_CLOSED);
+            int neverUsed = get(kind, Count.NEVER_USED_CLOSED);
+            if (kind != TrackedConnection.Kind.H1 && idle + neverUsed == 0)
+                continue;
+            if (!line.isEmpty())
+                line.append(", ");
+            line.append(kind.label).append(" idle=").append(idle).append(" never-used=").append(neverUsed);
+        }
+        return line.toString();
+    }
+
+    /** e.g. "h1 5, h2 1, ws 2" */
+    String busyLeft()
+    {
+        return byKind(Count.BUSY_FOUND, true);
+    }
+
+    int closingFound()
+    {
+        return total(Count.CLOSING_FOUND);
+    }
+
+    /** e.g. "h1 finished=5 aborted=0, ws finished=2 aborted=0" */
+    String busyEnded()
+    {
+        StringBuilder line = new StringBuilder();
+        for (TrackedConnection.Kind kind : KINDS)
+        {
+            int finished = get(kind, Count.BUSY_FINISHED);
+            int aborted = get(kind, Count.BUSY_ABORTED);
+            if (kind != TrackedConnection.Kind.H1 && finished + aborted == 0)
+                continue;
+            if (!line.isEmpty())
+                line.append(", ");
+            line.append(kind.label).append(" finished=").append(finished).append(" aborted=").append(aborted);
+        }
+        return line.toString();
+    }
+
+    private String byKind(Count count, boolean alwaysH1)
+    {
+        StringBuilder line = new StringBuilder();
+        for (TrackedConnection.Kind kind : KINDS)
+        {
+            int n = get(kind, count);
+            if (n == 0 && !(alwaysH1 && kind == TrackedConnection.Kind.H1))
+                continue;
+            if (!line.isEmpty())
+                line.append(", ");
+            line.append(kind.label).append(' ').append(n);
+        }
+        return line.toString();
+    }
+
+    /** The totals: the same fields as ever, so that scripts reading them keep working. */
     String summary()
     {
         return String.format("idle closed=%d, never-used closed=%d, busy finished=%d, busy aborted=%d, late requests refused=%d, drain time=%d ms",
-            idleClosed.get(), neverUsedClosed.get(), busyFinished.get(), busyAborted.get(), lateRequestsRefused.get(), drainMs);
+            idleClosed(), neverUsedClosed(), busyFinished(), busyAborted(), lateRequestsRefused.get(), drainMs);
+    }
+
+    /** The counts by protocol, and what only some protocols have. */
+    String byProtocol()
+    {
+        return String.format("closed at once: %s; busy: %s; tls-handshake waited=%d cut=%d; h2 streams refused=%d; long responses ended=%d",
+            closedAtOnce(), busyEnded(), handshakesWaited.get(), handshakesCut.get(), streamsRefused.get(), longResponsesEnded.get());
     }
 }

@@ -17,22 +17,31 @@ public final class DrainSettings
     static final String READINESS_PATH = "jetty.drain.readinessPath";
     static final String PRE_STOP_DELAY = "jetty.drain.preStopDelay";
     static final String QUIET_PERIOD = "jetty.drain.quietPeriod";
+    static final String HANDSHAKE_TIMEOUT = "jetty.drain.handshakeTimeout";
+    static final String STREAM_TIMEOUT = "jetty.drain.streamTimeout";
 
     private final long timeoutMs;
     private final long lingerTimeoutMs;
     private final String readinessPath;
     private final long preStopDelayMs;
     private final long quietPeriodMs;
+    private final long handshakeTimeoutMs;
+    private final long streamTimeoutMs;
 
     /** Only the drain's timeouts: no readiness endpoint, no pre-stop delay (embedded use). */
     public DrainSettings(@Name("timeout") String timeout, @Name("lingerTimeout") String lingerTimeout)
     {
-        this(timeout, lingerTimeout, "", "0", "1000");
+        this(timeout, lingerTimeout, "", "0", "1000", "", "");
     }
 
+    /**
+     * @param handshakeTimeout empty: 1000, or half the timeout if that is less
+     * @param streamTimeout empty: 5000, or half the timeout if that is less
+     */
     public DrainSettings(@Name("timeout") String timeout, @Name("lingerTimeout") String lingerTimeout,
                          @Name("readinessPath") String readinessPath, @Name("preStopDelay") String preStopDelay,
-                         @Name("quietPeriod") String quietPeriod)
+                         @Name("quietPeriod") String quietPeriod, @Name("handshakeTimeout") String handshakeTimeout,
+                         @Name("streamTimeout") String streamTimeout)
     {
         try
         {
@@ -44,6 +53,8 @@ public final class DrainSettings
             this.readinessPath = path(READINESS_PATH, readinessPath);
             this.preStopDelayMs = millis(PRE_STOP_DELAY, preStopDelay, 0, 3_600_000);
             this.quietPeriodMs = millis(QUIET_PERIOD, quietPeriod, 0, 3_600_000);
+            this.handshakeTimeoutMs = shorterThanTimeout(HANDSHAKE_TIMEOUT, handshakeTimeout, Math.min(1000, timeoutMs / 2));
+            this.streamTimeoutMs = shorterThanTimeout(STREAM_TIMEOUT, streamTimeout, Math.min(5000, timeoutMs / 2));
         }
         catch (IllegalArgumentException x)
         {
@@ -79,6 +90,30 @@ public final class DrainSettings
         return quietPeriodMs;
     }
 
+    /** How long a connection still in its TLS handshake at the stop may take to finish it. */
+    public long getHandshakeTimeoutMs()
+    {
+        return handshakeTimeoutMs;
+    }
+
+    /** How long long responses (server-sent events, long polls) have to end after the drain began. */
+    public long getStreamTimeoutMs()
+    {
+        return streamTimeoutMs;
+    }
+
+    /** A budget inside the drain's: unset takes the default, otherwise it must be less than the timeout. */
+    private long shorterThanTimeout(String property, String value, long unset)
+    {
+        if (value == null || value.isBlank())
+            return unset;
+        long parsed = millis(property, value, 0, 86_400_000);
+        if (parsed >= timeoutMs)
+            throw new IllegalArgumentException(String.format(
+                "%s=%d is invalid: it must be less than %s=%d", property, parsed, TIMEOUT, timeoutMs));
+        return parsed;
+    }
+
     private static String path(String property, String value)
     {
         String text = value == null ? "" : value.trim();
@@ -111,7 +146,8 @@ public final class DrainSettings
     @Override
     public String toString()
     {
-        return String.format("%s=%d %s=%d %s=%s %s=%d %s=%d", TIMEOUT, timeoutMs, LINGER_TIMEOUT, lingerTimeoutMs,
-            READINESS_PATH, readinessPath == null ? "(off)" : readinessPath, PRE_STOP_DELAY, preStopDelayMs, QUIET_PERIOD, quietPeriodMs);
+        return String.format("%s=%d %s=%d %s=%s %s=%d %s=%d %s=%d %s=%d", TIMEOUT, timeoutMs, LINGER_TIMEOUT, lingerTimeoutMs,
+            READINESS_PATH, readinessPath == null ? "(off)" : readinessPath, PRE_STOP_DELAY, preStopDelayMs, QUIET_PERIOD, quietPeriodMs,
+            HANDSHAKE_TIMEOUT, handshakeTimeoutMs, STREAM_TIMEOUT, streamTimeoutMs);
     }
 }

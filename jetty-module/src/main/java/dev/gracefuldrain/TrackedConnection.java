@@ -1,22 +1,65 @@
 package dev.gracefuldrain;
 
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.io.IdleTimeout;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.NanoTime;
 
 /**
- * One HTTP/1.1 connection and its state: never-used, idle, busy, lingering, closed.
+ * One connection and its state: never-used, idle, busy, lingering, closed.
  * <p>The request path ({@link #beginRequest}, {@link #endRequest}) and the drain
  * ({@link #drain}, {@link #abort}) race on the same connection; the lock makes
- * "is it idle?" and "half-close it" one step, so a request is either served
+ * "is it idle?" and "close it" one step, so a request is either served
  * or never handled, and never cut in between.</p>
+ * <p>An HTTP/1.1 connection serves one request at a time (though Jetty may report a completion
+ * after the next request began); an HTTP/2 connection serves many at once and is closed
+ * through its {@link Http2Drain}; a WebSocket connection is busy from open to close.</p>
  */
 final class TrackedConnection
 {
+    /** The protocol a connection speaks; "pending" is a TLS connection whose protocol is not chosen yet (ALPN). */
+    enum Kind
+    {
+        H1("h1"), H2("h2"), WS("ws"), PENDING("pending");
+
+        final String label;
+
+        Kind(String label)
+        {
+            this.label = label;
+        }
+
+        /** @return the kind of a connection, or null for one that only carries another (TLS). */
+        static Kind of(Connection connection)
+        {
+            if (Http1.isHttp1(connection))
+                return H1;
+            for (Class<?> c = connection.getClass(); c != null; c = c.getSuperclass())
+            {
+                switch (c.getName())
+                {
+                    case "org.eclipse.jetty.http2.HTTP2Connection":
+                        return H2;
+                    case "org.eclipse.jetty.websocket.core.WebSocketConnection":
+                        return WS;
+                    case "org.eclipse.jetty.io.ssl.SslConnection":
+                        return null;
+                    default:
+                        break;
+                }
+            }
+            return PENDING;
+        }
+    }
+
     enum State
     {
         NEVER_USED, IDLE, BUSY, LINGERING, CLOSED
@@ -25,105 +68,216 @@ final class TrackedConnection
     /** What the drain did with this connection when it found it. */
     enum Found
     {
-        /** Idle: half-closed at once. */
+        /** Idle: closed at once (HTTP/2: after its two GOAWAYs). */
         IDLE,
-        /** Never used: half-closed at once. */
+        /** Never used: closed at once. */
         NEVER_USED,
-        /** Busy (or reading a request): left to finish. */
+        /** Busy (or reading a request, or a WebSocket): left to finish. */
         BUSY,
+        /** Still in its TLS handshake: given the handshake budget. */
+        HANDSHAKE,
+        /** Still in its TLS handshake when the handshake budget ended: closed. */
+        HANDSHAKE_CLOSED,
         /** Already lingering or closed: nothing to do. */
         DONE
     }
 
     private final Connection connection;
-    private State state = State.NEVER_USED;
-    private Request request;
-    private long requestStartNanos;
+    private final Kind kind;
+    private final ConnectionTracker tracker;
+    private State state;
+    /** The requests being served; more than one only for HTTP/2 (or an HTTP/1.1 completion reported late). */
+    private Request[] requests = new Request[1];
+    private Response[] responses = new Response[1];
+    private Callback[] callbacks = new Callback[1];
+    private long[] starts = new long[1];
+    private int active;
     private boolean busyInDrain;
     private boolean aborted;
+    private final Http2Drain http2;
 
-    TrackedConnection(Connection connection)
+    TrackedConnection(Connection connection, Kind kind, ConnectionTracker tracker)
     {
         this.connection = connection;
+        this.kind = kind;
+        this.tracker = tracker;
+        // A WebSocket connection exists only while a session is open.
+        this.state = kind == Kind.WS ? State.BUSY : State.NEVER_USED;
+        this.http2 = kind == Kind.H2 ? Http2Drain.attach(this) : null;
+    }
+
+    Kind kind()
+    {
+        return kind;
+    }
+
+    Connection connection()
+    {
+        return connection;
     }
 
     /**
-     * @return false if this connection is already half-closed: the request could never be answered,
-     * so it must not be handled. The drain half-closes idle connections; Jetty half-closes one whose
-     * keep-alive response it finished after its connector was shut down, and would still parse and
-     * dispatch the request the client sent next.
+     * @return false if this connection is already closing: the request could never be answered,
+     * so it must not be handled. The drain half-closes idle HTTP/1.1 connections; Jetty half-closes
+     * one whose keep-alive response it finished after its connector was shut down, and would still
+     * parse and dispatch the request the client sent next.
      */
-    synchronized boolean beginRequest(Request request, boolean draining)
+    synchronized boolean beginRequest(Request request, Response response, Callback callback, boolean draining)
     {
         if (state == State.LINGERING || state == State.CLOSED)
             return false;
-        if (connection.getEndPoint().isOutputShutdown())
+        if (kind == Kind.H1 && connection.getEndPoint().isOutputShutdown())
         {
             state = State.LINGERING;
             return false;
         }
+        if (active == requests.length)
+        {
+            int size = active * 2;
+            requests = Arrays.copyOf(requests, size);
+            responses = Arrays.copyOf(responses, size);
+            callbacks = Arrays.copyOf(callbacks, size);
+            starts = Arrays.copyOf(starts, size);
+        }
+        requests[active] = request;
+        responses[active] = response;
+        callbacks[active] = callback;
+        starts[active] = NanoTime.now();
+        active++;
         state = State.BUSY;
-        this.request = request;
-        requestStartNanos = NanoTime.now();
         if (draining)
             busyInDrain = true;
         return true;
     }
 
     /**
-     * A response is complete. During a drain the connection is half-closed now: Jetty does it
+     * A response is complete. During a drain an HTTP/1.1 connection is half-closed now: Jetty does it
      * too for a response it marked {@code Connection: close}, but not for one it had finished
-     * sending, keep-alive, just before the stop.
-     * <p>Jetty may already be serving the next request on this connection when the previous one's
-     * completion is reported (the client sent it as soon as it had the response), so only the
-     * completion of the request being served changes the state.</p>
+     * sending, keep-alive, just before the stop. An HTTP/2 connection closes after its final GOAWAY
+     * once its last stream is done.
+     * <p>Only the completion of a request this connection is serving changes its state: Jetty may
+     * report one after the next request on the same HTTP/1.1 connection began.</p>
      */
-    synchronized void endRequest(Request request, boolean draining, long lingerMs)
+    void endRequest(Request request, boolean draining, long lingerMs)
     {
-        if (state != State.BUSY || this.request == null || Request.unWrap(request) != Request.unWrap(this.request))
-            return;
-        this.request = null;
-        state = draining ? State.LINGERING : State.IDLE;
-        if (draining)
-            linger(lingerMs);
-    }
-
-    /**
-     * At the drain's start, or when a connection is opened during it:
-     * half-close it if it is idle or never used; otherwise leave it to finish.
-     */
-    synchronized Found drain(long lingerMs)
-    {
-        switch (state)
+        Http2Drain goingAway;
+        synchronized (this)
         {
-            case NEVER_USED, IDLE ->
+            int index = indexOf(request);
+            if (index < 0)
+                return;
+            active--;
+            requests[index] = requests[active];
+            responses[index] = responses[active];
+            callbacks[index] = callbacks[active];
+            starts[index] = starts[active];
+            requests[active] = null;
+            responses[active] = null;
+            callbacks[active] = null;
+            if (active > 0 || state != State.BUSY)
+                return;
+            if (kind != Kind.H1 || !draining)
             {
-                if (Http1.readingRequest(connection))
-                {
-                    busyInDrain = true;
-                    return Found.BUSY;
-                }
-                Found found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
+                state = State.IDLE;
+                goingAway = draining ? http2 : null;
+            }
+            else
+            {
                 state = State.LINGERING;
                 linger(lingerMs);
-                return found;
-            }
-            case BUSY ->
-            {
-                busyInDrain = true;
-                return Found.BUSY;
-            }
-            default ->
-            {
-                return Found.DONE;
+                return;
             }
         }
+        if (goingAway != null)
+            goingAway.onIdle();
+    }
+
+    private int indexOf(Request request)
+    {
+        Request unwrapped = Request.unWrap(request);
+        for (int i = 0; i < active; i++)
+        {
+            if (Request.unWrap(requests[i]) == unwrapped)
+                return i;
+        }
+        return -1;
     }
 
     /**
-     * FIN first, so the client sees a clean close and never a reset; Jetty keeps reading
-     * (and refuses, through {@link #beginRequest}, any request that still arrives) until the
-     * client closes its side, or the linger timeout closes the connection.
+     * At the drain's start, when a connection is opened during it, or when its TLS handshake ends:
+     * close it if it is idle or never used (HTTP/2: begin its two-step GOAWAY); otherwise leave it to finish.
+     * @param handshakeOver true once the handshake budget has ended: a handshake still going on is cut
+     */
+    Found drain(Drain drain, boolean handshakeOver)
+    {
+        Found found;
+        Http2Drain goingAway = null;
+        synchronized (this)
+        {
+            switch (state)
+            {
+                case NEVER_USED, IDLE ->
+                {
+                    if (state == State.NEVER_USED && tracker.inTlsHandshake(connection))
+                    {
+                        if (!handshakeOver)
+                            return Found.HANDSHAKE;
+                        // Closed outright: a close_notify means nothing to a peer that is not past its handshake.
+                        state = State.LINGERING;
+                        connection.getEndPoint().close();
+                        return Found.HANDSHAKE_CLOSED;
+                    }
+                    if (kind == Kind.H1 && Http1.readingRequest(connection))
+                    {
+                        busyInDrain = true;
+                        return Found.BUSY;
+                    }
+                    found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
+                    if (kind == Kind.H2)
+                        goingAway = http2;
+                    else
+                    {
+                        state = State.LINGERING;
+                        linger(drain.lingerTimeoutMs());
+                        return found;
+                    }
+                }
+                case BUSY ->
+                {
+                    busyInDrain = true;
+                    found = Found.BUSY;
+                    goingAway = http2;
+                }
+                default ->
+                {
+                    return Found.DONE;
+                }
+            }
+        }
+        if (goingAway != null)
+            goingAway.start(drain);
+        return found;
+    }
+
+    /** HTTP/2: its final GOAWAY is out; close it if no stream is left. */
+    synchronized boolean isIdle()
+    {
+        return active == 0 && state != State.BUSY;
+    }
+
+    /** HTTP/2 after its final GOAWAY, with no stream left: FIN now. */
+    synchronized void closeGoneAway(long lingerMs)
+    {
+        if (state == State.LINGERING || state == State.CLOSED)
+            return;
+        state = State.LINGERING;
+        linger(lingerMs);
+    }
+
+    /**
+     * FIN first (after a TLS close_notify), so the client sees a clean close and never a reset;
+     * Jetty keeps reading (and refuses, through {@link #beginRequest}, any request that still
+     * arrives) until the client closes its side, or the linger timeout closes the connection.
      */
     private void linger(long lingerMs)
     {
@@ -132,27 +286,81 @@ final class TrackedConnection
         endPoint.shutdownOutput();
     }
 
-    /** The endpoint's idle timeout counts from its last activity: restart it, so the client gets the whole linger. */
+    /** The idle timeout counts from the last activity: restart it, so the client gets the whole linger. */
     private static void lingerFromNow(EndPoint endPoint, long lingerMs)
     {
-        if (endPoint instanceof IdleTimeout idleTimeout)
+        EndPoint network = endPoint;
+        while (network instanceof EndPoint.Wrapper wrapper)
+            network = wrapper.unwrap();
+        if (network instanceof IdleTimeout idleTimeout)
             idleTimeout.notIdle();
         endPoint.setIdleTimeout(lingerMs);
     }
 
     /**
-     * At the timeout: marks what is left as aborted, before {@link #close()} closes it.
-     * @return a description of the request cut off, or null if no request was cut
+     * The stream budget is over: end the long responses this connection still serves (server-sent
+     * events, or responses the webapp marked as long). HTTP/1.1: FIN after what was written; HTTP/2:
+     * that stream alone is reset.
+     * @return how many long responses were ended
      */
-    synchronized String abort(long nowNanos)
+    int endLongResponses()
     {
-        if (state == State.CLOSED || !busyInDrain || state == State.LINGERING)
-            return null;
+        Callback[] toFail;
+        synchronized (this)
+        {
+            if (state != State.BUSY || active == 0)
+                return 0;
+            toFail = new Callback[active];
+            int n = 0;
+            for (int i = 0; i < active; i++)
+            {
+                if (isLong(requests[i], responses[i]))
+                    toFail[n++] = callbacks[i];
+            }
+            if (n == 0)
+                return 0;
+            if (kind == Kind.H1)
+            {
+                connection.getEndPoint().shutdownOutput();
+                return n;
+            }
+            toFail = Arrays.copyOf(toFail, n);
+        }
+        for (Callback callback : toFail)
+            callback.failed(new EofException("graceful-drain: long response ended at the stream budget"));
+        return toFail.length;
+    }
+
+    private static boolean isLong(Request request, Response response)
+    {
+        Object marked = request.getAttribute(DrainNotice.LONG_RESPONSE_ATTRIBUTE);
+        if (Boolean.TRUE.equals(marked) || "true".equals(marked))
+            return true;
+        String type = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
+    }
+
+    /**
+     * At the timeout: marks what is left as aborted, before {@link #close()} closes it.
+     * @return a description of each request cut off (empty if none was)
+     */
+    synchronized String[] abort(long nowNanos)
+    {
+        if (state == State.CLOSED || !busyInDrain || (state == State.LINGERING && kind == Kind.H1))
+            return new String[0];
         aborted = true;
-        if (request == null)
-            return String.format("a request still being received from %s", connection.getEndPoint().getRemoteSocketAddress());
-        return String.format("%s %s from %s after %d ms", request.getMethod(), request.getHttpURI().getPathQuery(),
-            connection.getEndPoint().getRemoteSocketAddress(), TimeUnit.NANOSECONDS.toMillis(nowNanos - requestStartNanos));
+        Object remote = connection.getEndPoint().getRemoteSocketAddress();
+        if (kind == Kind.WS)
+            return new String[]{String.format("a WebSocket session with %s", remote)};
+        if (active == 0)
+            return kind == Kind.H1 ? new String[]{String.format("a request still being received from %s", remote)} : new String[0];
+        String[] cut = new String[active];
+        for (int i = 0; i < active; i++)
+        {
+            cut[i] = String.format("%s %s %s from %s after %d ms", kind.label, requests[i].getMethod(), requests[i].getHttpURI().getPathQuery(),
+                remote, TimeUnit.NANOSECONDS.toMillis(nowNanos - starts[i]));
+        }
+        return cut;
     }
 
     void close()
@@ -172,7 +380,10 @@ final class TrackedConnection
     synchronized Ending closed()
     {
         state = State.CLOSED;
-        request = null;
+        Arrays.fill(requests, null);
+        Arrays.fill(responses, null);
+        Arrays.fill(callbacks, null);
+        active = 0;
         if (!busyInDrain)
             return Ending.NOT_BUSY;
         return aborted ? Ending.ABORTED : Ending.FINISHED;
@@ -186,6 +397,6 @@ final class TrackedConnection
     @Override
     public String toString()
     {
-        return String.format("%s@%s", state(), connection.getEndPoint().getRemoteSocketAddress());
+        return String.format("%s %s@%s", kind.label, state(), connection.getEndPoint().getRemoteSocketAddress());
     }
 }

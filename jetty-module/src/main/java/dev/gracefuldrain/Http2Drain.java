@@ -1,0 +1,144 @@
+package dev.gracefuldrain;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.http2.HTTP2Session;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.frames.Frame;
+import org.eclipse.jetty.http2.frames.GoAwayFrame;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.PingFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * The two-step GOAWAY of one HTTP/2 connection, as Envoy and gRPC do it.
+ * <ol>
+ * <li>At the drain: GOAWAY with last-stream-id 2^31-1 (go away soon; streams already on their
+ * way are still served), and a PING;</li>
+ * <li>when the PING comes back (one round trip: whatever the client sent before it saw the first
+ * GOAWAY has arrived), or after {@link #MAX_PING_WAIT_MS}: the final GOAWAY with the last stream
+ * id really received; later streams get RST_STREAM(REFUSED_STREAM), so the client retries them
+ * elsewhere;</li>
+ * <li>when no stream is left: FIN (after a TLS close_notify), then the linger.</li>
+ * </ol>
+ * <p>The first GOAWAY is sent as a plain frame, not through {@link HTTP2Session#goAway}: Jetty's
+ * session would otherwise send its own final GOAWAY at once on a connection with no stream,
+ * without waiting for the round trip. Only the final GOAWAY goes through the session, so that
+ * Jetty drops the streams above it.</p>
+ * <p>Only loaded once an HTTP/2 connection exists, so the module runs without the http2 jars.</p>
+ */
+final class Http2Drain implements HTTP2Session.FrameListener
+{
+    static final long MAX_PING_WAIT_MS = 1000;
+    private static final long RECHECK_MS = 20;
+
+    private final TrackedConnection tracked;
+    private final HTTP2Session session;
+    private final long pingPayload = ThreadLocalRandom.current().nextLong();
+    private Drain drain;
+    /** The highest stream id the client opened; the final GOAWAY carries it. */
+    private int lastStreamId;
+    private boolean started;
+    private boolean finalSent;
+
+    private Http2Drain(TrackedConnection tracked)
+    {
+        this.tracked = tracked;
+        this.session = ((HTTP2Connection)tracked.connection()).getSession();
+    }
+
+    /** Watches the connection's streams from its opening, so that the final GOAWAY knows the last one. */
+    static Http2Drain attach(TrackedConnection tracked)
+    {
+        Http2Drain http2 = new Http2Drain(tracked);
+        http2.session.addEventListener(http2);
+        return http2;
+    }
+
+    /** Step 1: GOAWAY(2^31-1) and a PING, at once. */
+    void start(Drain drain)
+    {
+        synchronized (this)
+        {
+            if (started)
+                return;
+            started = true;
+            this.drain = drain;
+        }
+        GoAwayFrame goAwaySoon = new GoAwayFrame(Integer.MAX_VALUE, ErrorCode.NO_ERROR.code, "drain".getBytes(StandardCharsets.US_ASCII));
+        session.frames(null, List.of(goAwaySoon, new PingFrame(pingPayload, false)), Callback.NOOP);
+        drain.scheduler().schedule(this::sendFinal, MAX_PING_WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void onIncomingFrame(Session session, Frame frame)
+    {
+        if (frame instanceof HeadersFrame headers)
+            onHeaders(headers.getStreamId());
+        else if (frame instanceof PingFrame ping && ping.isReply() && ping.getPayloadAsLong() == pingPayload)
+            sendFinal();
+    }
+
+    /** Runs before Jetty creates the stream, on the same thread: decides for the final GOAWAY's race. */
+    private void onHeaders(int streamId)
+    {
+        boolean refuse;
+        synchronized (this)
+        {
+            if (streamId <= lastStreamId)
+                return; // trailers, or a stream already known
+            refuse = finalSent;
+            if (!refuse)
+                lastStreamId = streamId;
+        }
+        if (refuse)
+        {
+            // Jetty drops a stream above the final GOAWAY's id; say so, so the client retries it elsewhere at once.
+            session.frames(null, List.of(new ResetFrame(streamId, ErrorCode.REFUSED_STREAM_ERROR.code)), Callback.NOOP);
+            drain.onStreamRefused();
+        }
+    }
+
+    /** Step 2: the final GOAWAY, with the last stream id received. */
+    private void sendFinal()
+    {
+        synchronized (this)
+        {
+            if (finalSent)
+                return;
+            finalSent = true;
+            // Under the lock: a HEADERS parsed from now on is refused by onHeaders(), and by Jetty once this returns.
+            session.goAway(new GoAwayFrame(lastStreamId, ErrorCode.NO_ERROR.code, "drained".getBytes(StandardCharsets.US_ASCII)),
+                Callback.from(this::onIdle));
+        }
+    }
+
+    /** Step 3: after the final GOAWAY, once no stream is left, FIN. */
+    void onIdle()
+    {
+        synchronized (this)
+        {
+            if (!finalSent || session.isDisconnected())
+                return;
+        }
+        if (tracked.isIdle() && session.getStreamCount() == 0)
+        {
+            tracked.closeGoneAway(drain.lingerTimeoutMs());
+            return;
+        }
+        // A stream is still ending (its completion can be reported before Jetty removes it), or arrived
+        // before the final GOAWAY and has not reached the handlers yet: look again shortly.
+        if (tracked.isIdle())
+        {
+            Scheduler scheduler = drain.scheduler();
+            scheduler.schedule(this::onIdle, RECHECK_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+}
