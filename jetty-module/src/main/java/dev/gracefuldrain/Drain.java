@@ -232,6 +232,14 @@ public class Drain extends ContainerLifeCycle implements Graceful
             report.elapsedMs(), report.closedAtOnce(), settings.getTimeoutMs(), report.busyLeft(), report.closingFound(), report.handshakesWaited());
         progress();
 
+        // HTTP/2 connections get their final GOAWAY after one PING round trip; Server.stop() goes on once they have.
+        long pingDeadline = NanoTime.now() + TimeUnit.MILLISECONDS.toNanos(Http2Drain.MAX_PING_WAIT_MS + 100);
+        for (TrackedConnection connection : tracker.all())
+        {
+            if (connection.kind() == TrackedConnection.Kind.H2)
+                connection.awaitFinalGoAway(pingDeadline);
+        }
+
         // 3. Done now if nothing is busy; otherwise the last close completes it (onClosed).
         completeIfDrained();
         return drained;

@@ -2,6 +2,7 @@ package dev.gracefuldrain;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -47,6 +48,7 @@ final class Http2Drain implements HTTP2Session.FrameListener
     private int lastStreamId;
     private boolean started;
     private boolean finalSent;
+    private final CompletableFuture<Void> finalGoAway = new CompletableFuture<>();
 
     private Http2Drain(TrackedConnection tracked)
     {
@@ -73,7 +75,9 @@ final class Http2Drain implements HTTP2Session.FrameListener
             this.drain = drain;
         }
         GoAwayFrame goAwaySoon = new GoAwayFrame(Integer.MAX_VALUE, ErrorCode.NO_ERROR.code, "drain".getBytes(StandardCharsets.US_ASCII));
-        session.frames(null, List.of(goAwaySoon, new PingFrame(pingPayload, false)), Callback.NOOP);
+        // The PING only once the GOAWAY is written, so that its answer proves the client saw the GOAWAY.
+        session.frames(null, List.of(goAwaySoon), Callback.from(() ->
+            session.frames(null, List.of(new PingFrame(pingPayload, false)), Callback.NOOP)));
         drain.scheduler().schedule(this::sendFinal, MAX_PING_WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -117,6 +121,32 @@ final class Http2Drain implements HTTP2Session.FrameListener
             // Under the lock: a HEADERS parsed from now on is refused by onHeaders(), and by Jetty once this returns.
             session.goAway(new GoAwayFrame(lastStreamId, ErrorCode.NO_ERROR.code, "drained".getBytes(StandardCharsets.US_ASCII)),
                 Callback.from(this::onIdle));
+        }
+        finalGoAway.complete(null);
+    }
+
+    /**
+     * Waits, at most until the deadline, for the final GOAWAY to be handed to the session. The stop
+     * thread waits here so that Jetty's own graceful shutdown of HTTP/2 sessions, which comes next in
+     * {@code Server.stop()}, finds every session already closed by us: otherwise it would send its
+     * own final GOAWAY at once on a connection with no stream, without the PING round trip.
+     */
+    void awaitFinalGoAway(long deadlineNanos)
+    {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0)
+            return;
+        try
+        {
+            finalGoAway.get(left, TimeUnit.NANOSECONDS);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+        catch (Exception x)
+        {
+            // Timed out: the scheduled step 2 sends it anyway.
         }
     }
 

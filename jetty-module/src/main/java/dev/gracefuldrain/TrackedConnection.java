@@ -259,6 +259,13 @@ final class TrackedConnection
         return found;
     }
 
+    /** HTTP/2: waits (bounded) until its final GOAWAY is out; see {@link Http2Drain#awaitFinalGoAway}. */
+    void awaitFinalGoAway(long deadlineNanos)
+    {
+        if (http2 != null)
+            http2.awaitFinalGoAway(deadlineNanos);
+    }
+
     /** HTTP/2: its final GOAWAY is out; close it if no stream is left. */
     synchronized boolean isIdle()
     {
@@ -319,11 +326,9 @@ final class TrackedConnection
             }
             if (n == 0)
                 return 0;
+            // HTTP/1.1: what was written goes out, then a FIN; failing the request then closes the connection.
             if (kind == Kind.H1)
-            {
                 connection.getEndPoint().shutdownOutput();
-                return n;
-            }
             toFail = Arrays.copyOf(toFail, n);
         }
         for (Callback callback : toFail)

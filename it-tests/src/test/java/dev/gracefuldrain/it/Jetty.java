@@ -144,6 +144,25 @@ final class Jetty
             return dir.resolve("start.ini");
         }
 
+        /**
+         * A self-signed certificate for 127.0.0.1, made with keytool as an operator would, in etc/;
+         * @return the start properties that serve HTTPS with it on {@code tlsPort}
+         */
+        List<String> tls(int tlsPort) throws Exception
+        {
+            Path keystore = dir.resolve("etc/test-keystore.p12");
+            Files.createDirectories(keystore.getParent());
+            Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+            Result made = Jetty.run(List.of(keytool.toString(), "-genkeypair", "-alias", "jetty", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "drain-it", "-keypass", "drain-it"),
+                Map.of(), dir, Duration.ofSeconds(60));
+            if (made.exitCode() != 0)
+                throw new IllegalStateException("keytool failed:\n" + made.output());
+            return List.of("jetty.ssl.host=" + HOST, "jetty.ssl.port=" + tlsPort, "jetty.sslContext.keyStorePath=etc/test-keystore.p12",
+                "jetty.sslContext.keyStorePassword=drain-it");
+        }
+
         /** Runs start.jar to completion (module management, --stop, a start that must fail). */
         Result run(Duration timeout, String... args) throws Exception
         {
@@ -283,6 +302,18 @@ final class Jetty
             {
                 throw new AssertionError("Jetty did not exit within " + timeout + ":\n" + log());
             }
+        }
+
+        /** The last drain summary line in the log, or "" if there is none. */
+        String summaryLine()
+        {
+            String summary = "";
+            for (String line : log().split("\n"))
+            {
+                if (line.contains("graceful-drain: drained: "))
+                    summary = line;
+            }
+            return summary;
         }
 
         int exitCode()

@@ -8,12 +8,17 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * HTTP/1.1 over a raw socket, so the test sees the wire: FIN or RST, the Connection header,
@@ -24,7 +29,7 @@ final class Wire implements AutoCloseable
     /** How a connection ended, as the client saw it. */
     enum Close
     {
-        /** read() returned -1: a clean FIN. */
+        /** read() returned -1: a clean FIN (over TLS: a close_notify, then a FIN). */
         FIN,
         /** The connection was reset. */
         RESET,
@@ -57,13 +62,61 @@ final class Wire implements AutoCloseable
     }
 
     final Socket socket;
+    /** Over TLS, the TCP socket under it: the FIN after the close_notify is read there. */
+    private final Socket tcp;
     private final InputStream in;
     private final byte[] one = new byte[1];
 
-    private Wire(Socket socket) throws IOException
+    private Wire(Socket socket, Socket tcp) throws IOException
     {
         this.socket = socket;
+        this.tcp = tcp;
         this.in = socket.getInputStream();
+    }
+
+    /**
+     * A TLS connection (the test's self-signed certificate is trusted blindly), with or without
+     * its handshake done, and its TCP socket kept, so that a close_notify and the FIN after it
+     * are told apart from a reset.
+     */
+    static Wire openTls(int port, boolean handshake) throws Exception
+    {
+        Socket tcp = new Socket();
+        tcp.connect(new InetSocketAddress(Jetty.HOST, port), 5000);
+        tcp.setTcpNoDelay(true);
+        SSLSocket tls = (SSLSocket)trustAll().getSocketFactory().createSocket(tcp, Jetty.HOST, port, false);
+        tls.setEnabledProtocols(new String[]{"TLSv1.3", "TLSv1.2"});
+        if (handshake)
+        {
+            tls.setSoTimeout(10_000);
+            tls.startHandshake();
+        }
+        return new Wire(tls, tcp);
+    }
+
+    static SSLContext trustAll() throws Exception
+    {
+        TrustManager blind = new X509TrustManager()
+        {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType)
+            {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType)
+            {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers()
+            {
+                return new X509Certificate[0];
+            }
+        };
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[]{blind}, null);
+        return context;
     }
 
     static Wire open(int port) throws IOException
@@ -71,7 +124,7 @@ final class Wire implements AutoCloseable
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress(Jetty.HOST, port), 5000);
         socket.setTcpNoDelay(true);
-        return new Wire(socket);
+        return new Wire(socket, null);
     }
 
     /** One request on a new connection that is closed after the response. */
@@ -208,7 +261,9 @@ final class Wire implements AutoCloseable
                 int n = in.read(buffer);
                 if (n < 0)
                 {
-                    closing = new Closing(Close.FIN, System.nanoTime(), bytes);
+                    long at = System.nanoTime();
+                    // Over TLS that was the close_notify: the TCP FIN must follow, not a reset.
+                    closing = new Closing(tcp == null || tcp.getInputStream().read() < 0 ? Close.FIN : Close.OPEN, at, bytes);
                     break;
                 }
                 bytes += n;
@@ -236,6 +291,8 @@ final class Wire implements AutoCloseable
         try
         {
             socket.close();
+            if (tcp != null)
+                tcp.close();
         }
         catch (IOException ignored)
         {

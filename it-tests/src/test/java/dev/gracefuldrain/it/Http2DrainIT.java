@@ -1,0 +1,204 @@
+package dev.gracefuldrain.it;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * HTTP/2: the two-step GOAWAY. GOAWAY(2^31-1) and a PING at once; after the PING's answer (or at most
+ * 1 s) the final GOAWAY with the last stream received; a stream that crossed the first GOAWAY is served,
+ * one sent after the final GOAWAY is refused with REFUSED_STREAM; each connection closes (FIN) once its
+ * last stream is done.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class Http2DrainIT
+{
+    static final int MAX = Integer.MAX_VALUE;
+
+    @Test
+    void h2cTwoStepGoAwayFrameByFrame() throws Exception
+    {
+        Jetty.Base base = Jetty.base("h2c", Jetty.Enable.START_D, "http", "http2c", "ee10-deploy", "graceful-drain");
+        try (Jetty.Server server = base.start())
+        {
+            // Busy: stream 1 takes 2.5 s.
+            H2Wire busy = H2Wire.open(server.port);
+            busy.get(1, "/sample/slow?ms=2500");
+            // Idle: one stream done, then nothing; it will not answer the PING either.
+            H2Wire idle = H2Wire.open(server.port);
+            idle.get(1, "/sample/fast");
+            assertEndOfStream(idle, 1);
+            DrainScenario.awaitInFlight(server.port, 1, Duration.ofSeconds(20));
+
+            CompletableFuture<IdleWitness> idleSeen = CompletableFuture.supplyAsync(() -> watchIdle(idle));
+            long t0 = server.sigterm();
+
+            H2Wire.Frame first = busy.await(H2Wire.GOAWAY, 5000);
+            assertNotNull(first, "a GOAWAY within 5 s");
+            assertEquals(MAX, first.lastStreamId(), "the first GOAWAY says 2^31-1");
+            H2Wire.Frame ping = busy.await(H2Wire.PING, 2000);
+            assertNotNull(ping, "a PING after the first GOAWAY");
+            assertTrue((ping.flags() & H2Wire.ACK) == 0, "a PING, not an answer");
+            // A request that crossed the first GOAWAY: sent before we answer the PING. It must be served.
+            busy.get(3, "/sample/fast");
+            busy.pingAck(ping);
+
+            H2Wire.Frame last = null;
+            H2Wire.Frame refused = null;
+            H2Wire.Frame end = null;
+            long lastStreamEnd = 0;
+            Set<Integer> ended = new HashSet<>();
+            List<String> seen = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (end == null && System.nanoTime() < deadline)
+            {
+                H2Wire.Frame frame = busy.next(1000);
+                if (frame == null)
+                    continue;
+                seen.add(frame.toString());
+                if (frame.is(H2Wire.GOAWAY) && last == null)
+                {
+                    last = frame;
+                    // Too late: this stream comes after the final GOAWAY.
+                    busy.get(5, "/sample/fast");
+                }
+                else if (frame.is(H2Wire.RST_STREAM))
+                    refused = frame;
+                else if ((frame.is(H2Wire.DATA) || frame.is(H2Wire.HEADERS)) && (frame.flags() & H2Wire.END_STREAM) != 0)
+                {
+                    ended.add(frame.streamId());
+                    lastStreamEnd = frame.nanos();
+                }
+                else if (frame.type() < 0)
+                    end = frame;
+            }
+            busy.close();
+            IdleWitness idleWitness = idleSeen.get(20, TimeUnit.SECONDS);
+            long exit = server.awaitExit(Duration.ofSeconds(30));
+            String summary = server.summaryLine();
+            H2Wire.Frame finalGoAway = last;
+            H2Wire.Frame reset = refused;
+            H2Wire.Frame closed = end;
+            long lastEnd = lastStreamEnd;
+            String report = String.format("busy: first GOAWAY %d ms, final GOAWAY %s at %d ms, refused %s, streams ended %s, end %s %d ms after last stream; "
+                    + "idle: %s; exit %d ms%nframes: %s%n%s",
+                TlsDrainIT.ms(t0, first.nanos()), finalGoAway == null ? "none" : finalGoAway.lastStreamId(), finalGoAway == null ? -1 : TlsDrainIT.ms(t0, finalGoAway.nanos()),
+                reset, ended, closed, closed == null ? -1 : TlsDrainIT.ms(lastEnd, closed.nanos()), idleWitness, TlsDrainIT.ms(t0, exit), seen, summary);
+            System.out.println("[h2c] " + report);
+            assertAll(report,
+                () -> assertTrue(TlsDrainIT.ms(t0, first.nanos()) < DrainIT.AT_ONCE_MS, "first GOAWAY at once"),
+                () -> assertNotNull(finalGoAway, "a final GOAWAY"),
+                () -> assertEquals(3, finalGoAway.lastStreamId(), "the final GOAWAY names the stream that crossed the first"),
+                () -> assertNotNull(reset, "the stream after the final GOAWAY was reset"),
+                () -> assertEquals(5, reset.streamId(), "stream 5 reset"),
+                () -> assertEquals(H2Wire.REFUSED_STREAM, reset.errorCode(), "with REFUSED_STREAM"),
+                () -> assertTrue(ended.containsAll(Set.of(1, 3)), "streams 1 and 3 served to the end"),
+                () -> assertNotNull(closed, "the connection ended"),
+                () -> assertEquals("FIN", closed.end(), "with a FIN, no reset"),
+                () -> assertTrue(TlsDrainIT.ms(lastEnd, closed.nanos()) < 500, "right after its last stream"),
+                () -> assertEquals(MAX, idleWitness.first, "idle: first GOAWAY 2^31-1"),
+                () -> assertEquals(1, idleWitness.last, "idle: final GOAWAY names its one stream"),
+                () -> assertTrue(idleWitness.pingWaitMs >= 800 && idleWitness.pingWaitMs < 3000,
+                    "idle: unanswered PING waited for at most about 1 s"),
+                () -> assertEquals("FIN", idleWitness.end, "idle: FIN"),
+                () -> assertTrue(idleWitness.closeAfterFinalMs < 500, "idle: closed right after the final GOAWAY"),
+                () -> assertTrue(summary.contains("h2 idle=1"), "summary counts the idle h2 connection"),
+                () -> assertTrue(summary.contains("h2 finished=1 aborted=0"), "summary counts the busy h2 connection"),
+                () -> assertTrue(summary.contains("h2 streams refused=1"), "summary counts the refused stream"));
+        }
+    }
+
+    /** What the idle connection saw: both GOAWAYs, how long the unanswered PING held the final one, the end. */
+    record IdleWitness(int first, int last, long pingWaitMs, String end, long closeAfterFinalMs)
+    {
+    }
+
+    private static IdleWitness watchIdle(H2Wire idle)
+    {
+        try
+        {
+            H2Wire.Frame first = idle.await(H2Wire.GOAWAY, 10_000);
+            H2Wire.Frame last = idle.await(H2Wire.GOAWAY, 5000);
+            H2Wire.Frame end = idle.await(-1, 5000);
+            idle.close();
+            return new IdleWitness(first == null ? -1 : first.lastStreamId(), last == null ? -1 : last.lastStreamId(),
+                first == null || last == null ? -1 : TlsDrainIT.ms(first.nanos(), last.nanos()), end == null ? "still open" : end.end(),
+                last == null || end == null ? -1 : TlsDrainIT.ms(last.nanos(), end.nanos()));
+        }
+        catch (InterruptedException x)
+        {
+            throw new IllegalStateException(x);
+        }
+    }
+
+    private static void assertEndOfStream(H2Wire wire, int streamId) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline)
+        {
+            H2Wire.Frame frame = wire.next(1000);
+            if (frame != null && frame.streamId() == streamId && (frame.flags() & H2Wire.END_STREAM) != 0
+                && (frame.is(H2Wire.DATA) || frame.is(H2Wire.HEADERS)))
+                return;
+        }
+        throw new AssertionError("stream " + streamId + " did not end");
+    }
+
+    /**
+     * HTTP/2 over TLS with a real client: nghttp (Debian's nghttp2-client) prints every frame it
+     * receives; its in-flight request is served, and it sees both GOAWAYs.
+     */
+    @Test
+    void h2OverTlsWithNghttp() throws Exception
+    {
+        Assumptions.assumeTrue(Files.isExecutable(java.nio.file.Path.of("/usr/bin/nghttp")), "nghttp not installed (apt-get install nghttp2-client)");
+        Jetty.Base base = Jetty.base("h2-tls", Jetty.Enable.START_D, "http", "ssl", "https", "http2", "ee10-deploy", "graceful-drain");
+        int tlsPort = Jetty.freePort();
+        try (Jetty.Server server = base.start(base.tls(tlsPort).toArray(String[]::new)))
+        {
+            String url = "https://127.0.0.1:" + tlsPort + "/sample/slow?ms=2000";
+            CompletableFuture<Jetty.Result> nghttp = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return Jetty.run(List.of("/usr/bin/nghttp", "-nv", "-t", "30", url), java.util.Map.of(), base.dir, Duration.ofSeconds(40));
+                }
+                catch (Exception x)
+                {
+                    throw new IllegalStateException(x);
+                }
+            });
+            DrainScenario.awaitInFlight(server.port, 1, Duration.ofSeconds(20));
+            long t0 = server.sigterm();
+            Jetty.Result result = nghttp.get(45, TimeUnit.SECONDS);
+            long exit = server.awaitExit(Duration.ofSeconds(30));
+            String out = result.output();
+            String summary = server.summaryLine();
+            System.out.println("[h2 tls nghttp] exit " + TlsDrainIT.ms(t0, exit) + " ms\n" + out + "\n" + summary);
+            java.util.regex.Matcher sent = java.util.regex.Pattern.compile("send HEADERS frame <[^>]*stream_id=(\\d+)>").matcher(out);
+            String streamId = sent.find() ? sent.group(1) : "?";
+            int firstGoAway = out.indexOf("last_stream_id=2147483647");
+            int finalGoAway = out.indexOf("last_stream_id=" + streamId + ",", Math.max(0, firstGoAway));
+            assertAll(out + "\n" + summary,
+                () -> assertEquals(0, result.exitCode(), "nghttp succeeded"),
+                () -> assertTrue(out.contains(":status: 200"), "the in-flight request was served"),
+                () -> assertTrue(firstGoAway >= 0, "first GOAWAY 2^31-1"),
+                () -> assertTrue(finalGoAway > firstGoAway, "then the final GOAWAY with the stream served"),
+                () -> assertTrue(summary.contains("h2 finished=1 aborted=0"), "summary counts the h2 connection"));
+        }
+    }
+}
