@@ -513,17 +513,22 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 return;
             phase = Phase.FORCING;
         }
-        LOG.warn("graceful-drain: forcing at {} ms: timeout reached, aborting {} connection(s)", report.elapsedMs(), tracker.size());
+        EnumMap<TrackedConnection.Kind, Integer> left = new EnumMap<>(TrackedConnection.Kind.class);
+        for (TrackedConnection connection : tracker.all())
+            left.merge(connection.kind(), 1, Integer::sum);
+        StringBuilder kinds = new StringBuilder();
+        left.forEach((kind, count) -> kinds.append(kinds.isEmpty() ? "" : ", ").append(kind.label).append(' ').append(count));
+        LOG.warn("graceful-drain: forcing at {} ms: timeout reached, aborting {} connection(s)", report.elapsedMs(), kinds);
         // Say what is cut first, then close: the last close ends the drain and its report.
         long now = NanoTime.now();
-        List<TrackedConnection> left = new ArrayList<>();
+        List<TrackedConnection> toClose = new ArrayList<>();
         for (TrackedConnection connection : tracker.all())
         {
-            left.add(connection);
+            toClose.add(connection);
             for (String cut : connection.abort(now))
                 LOG.warn("graceful-drain: cut {}", cut);
         }
-        left.forEach(TrackedConnection::close);
+        toClose.forEach(TrackedConnection::close);
         completeIfDrained();
     }
 

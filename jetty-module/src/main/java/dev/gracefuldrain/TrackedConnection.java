@@ -362,8 +362,8 @@ final class TrackedConnection
         String[] cut = new String[active];
         for (int i = 0; i < active; i++)
         {
-            cut[i] = String.format("%s %s %s from %s after %d ms", kind.label, requests[i].getMethod(), requests[i].getHttpURI().getPathQuery(),
-                remote, TimeUnit.NANOSECONDS.toMillis(nowNanos - starts[i]));
+            cut[i] = String.format("%s %s from %s%s after %d ms", requests[i].getMethod(), requests[i].getHttpURI().getPathQuery(),
+                remote, kind == Kind.H1 ? "" : " over " + kind.label, TimeUnit.NANOSECONDS.toMillis(nowNanos - starts[i]));
         }
         return cut;
     }

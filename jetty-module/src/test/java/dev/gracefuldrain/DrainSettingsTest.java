@@ -18,6 +18,23 @@ class DrainSettingsTest
     }
 
     @Test
+    void unsetBudgetsFitInsideTheTimeout()
+    {
+        DrainSettings defaults = new DrainSettings("30000", "1000", "", "0", "1000", "", "");
+        assertEquals(1000, defaults.getHandshakeTimeoutMs());
+        assertEquals(5000, defaults.getStreamTimeoutMs());
+        DrainSettings shortTimeout = new DrainSettings("2000", "500", "", "0", "1000", " ", "");
+        assertEquals(1000, shortTimeout.getHandshakeTimeoutMs());
+        assertEquals(1000, shortTimeout.getStreamTimeoutMs());
+        DrainSettings set = new DrainSettings("2000", "500", "", "0", "1000", "300", "1999");
+        assertEquals(300, set.getHandshakeTimeoutMs());
+        assertEquals(1999, set.getStreamTimeoutMs());
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+            () -> new DrainSettings("2000", "500", "", "0", "1000", "", "2000"));
+        assertEquals("jetty.drain.streamTimeout=2000 is invalid: it must be less than jetty.drain.timeout=2000", x.getMessage());
+    }
+
+    @Test
     void surroundingBlanksAreTolerated()
     {
         assertEquals(5000, new DrainSettings(" 5000 ", "0").getTimeoutMs());

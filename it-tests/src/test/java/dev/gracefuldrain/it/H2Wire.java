@@ -138,13 +138,39 @@ final class H2Wire implements AutoCloseable
         frame(HEADERS, END_HEADERS | END_STREAM, streamId, block.toByteArray());
     }
 
+    /** POST path with a body of {@code contentLength} bytes, of which none is sent yet. */
+    void post(int streamId, String path, int contentLength) throws IOException
+    {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        block.write(0x83); // :method POST
+        block.write(0x86); // :scheme http
+        literal(block, 4, path); // :path
+        literal(block, 1, Jetty.HOST); // :authority
+        literal(block, 28, Integer.toString(contentLength)); // content-length
+        frame(HEADERS, END_HEADERS, streamId, block.toByteArray());
+    }
+
+    void data(int streamId, int length, boolean last) throws IOException
+    {
+        byte[] payload = new byte[length];
+        java.util.Arrays.fill(payload, (byte)'x');
+        frame(DATA, last ? END_STREAM : 0, streamId, payload);
+    }
+
     /** A literal header field without indexing, its name from the static table. */
     private static void literal(ByteArrayOutputStream block, int nameIndex, String value)
     {
         byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
         if (bytes.length > 126)
             throw new IllegalArgumentException("value too long for this encoder: " + value);
-        block.write(nameIndex);
+        // HPACK integer with a 4-bit prefix (RFC 7541, 5.1)
+        if (nameIndex < 15)
+            block.write(nameIndex);
+        else
+        {
+            block.write(15);
+            block.write(nameIndex - 15);
+        }
         block.write(bytes.length);
         block.write(bytes, 0, bytes.length);
     }

@@ -42,10 +42,15 @@ class Http2DrainIT
             H2Wire idle = H2Wire.open(server.port);
             idle.get(1, "/sample/fast");
             assertEndOfStream(idle, 1);
-            DrainScenario.awaitInFlight(server.port, 1, Duration.ofSeconds(20));
+            // An upload: 8 000 of its 20 000 bytes arrive before the stop, the rest after it.
+            H2Wire upload = H2Wire.open(server.port);
+            upload.post(1, "/sample/upload", 20_000);
+            upload.data(1, 8000, false);
+            DrainScenario.awaitInFlight(server.port, 2, Duration.ofSeconds(20));
 
             CompletableFuture<IdleWitness> idleSeen = CompletableFuture.supplyAsync(() -> watchIdle(idle));
             long t0 = server.sigterm();
+            CompletableFuture<String> uploaded = CompletableFuture.supplyAsync(() -> finishUpload(upload));
 
             H2Wire.Frame first = busy.await(H2Wire.GOAWAY, 5000);
             assertNotNull(first, "a GOAWAY within 5 s");
@@ -88,6 +93,7 @@ class Http2DrainIT
             }
             busy.close();
             IdleWitness idleWitness = idleSeen.get(20, TimeUnit.SECONDS);
+            String uploadEnd = uploaded.get(20, TimeUnit.SECONDS);
             long exit = server.awaitExit(Duration.ofSeconds(30));
             String summary = server.summaryLine();
             H2Wire.Frame finalGoAway = last;
@@ -95,9 +101,9 @@ class Http2DrainIT
             H2Wire.Frame closed = end;
             long lastEnd = lastStreamEnd;
             String report = String.format("busy: first GOAWAY %d ms, final GOAWAY %s at %d ms, refused %s, streams ended %s, end %s %d ms after last stream; "
-                    + "idle: %s; exit %d ms%nframes: %s%n%s",
+                    + "idle: %s; upload: %s; exit %d ms%nframes: %s%n%s",
                 TlsDrainIT.ms(t0, first.nanos()), finalGoAway == null ? "none" : finalGoAway.lastStreamId(), finalGoAway == null ? -1 : TlsDrainIT.ms(t0, finalGoAway.nanos()),
-                reset, ended, closed, closed == null ? -1 : TlsDrainIT.ms(lastEnd, closed.nanos()), idleWitness, TlsDrainIT.ms(t0, exit), seen, summary);
+                reset, ended, closed, closed == null ? -1 : TlsDrainIT.ms(lastEnd, closed.nanos()), idleWitness, uploadEnd, TlsDrainIT.ms(t0, exit), seen, summary);
             System.out.println("[h2c] " + report);
             assertAll(report,
                 () -> assertTrue(TlsDrainIT.ms(t0, first.nanos()) < DrainIT.AT_ONCE_MS, "first GOAWAY at once"),
@@ -116,9 +122,40 @@ class Http2DrainIT
                     "idle: unanswered PING waited for at most about 1 s"),
                 () -> assertEquals("FIN", idleWitness.end, "idle: FIN"),
                 () -> assertTrue(idleWitness.closeAfterFinalMs < 500, "idle: closed right after the final GOAWAY"),
+                () -> assertEquals("answered, then FIN", uploadEnd, "upload still arriving at the stop: read to the end and answered"),
                 () -> assertTrue(summary.contains("h2 idle=1"), "summary counts the idle h2 connection"),
-                () -> assertTrue(summary.contains("h2 finished=1 aborted=0"), "summary counts the busy h2 connection"),
+                () -> assertTrue(summary.contains("h2 finished=2 aborted=0"), "summary counts the busy h2 connections"),
                 () -> assertTrue(summary.contains("h2 streams refused=1"), "summary counts the refused stream"));
+        }
+    }
+
+    /** Sends the rest of the upload once the first GOAWAY is seen; the response must end its stream, then a FIN. */
+    private static String finishUpload(H2Wire upload)
+    {
+        try (upload)
+        {
+            if (upload.await(H2Wire.GOAWAY, 10_000) == null)
+                return "no GOAWAY";
+            upload.data(1, 12_000, true);
+            StringBuilder body = new StringBuilder();
+            boolean ended = false;
+            while (true)
+            {
+                H2Wire.Frame frame = upload.next(10_000);
+                boolean answered = ended && body.toString().contains("received 20000 bytes");
+                if (frame == null)
+                    return answered ? "answered, never closed" : "no answer: " + body;
+                if (frame.type() < 0)
+                    return (answered ? "answered, then " : "not answered (" + body + "), ") + frame.end();
+                if (frame.streamId() == 1 && frame.is(H2Wire.DATA))
+                    body.append(new String(frame.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                if (frame.streamId() == 1 && (frame.flags() & H2Wire.END_STREAM) != 0)
+                    ended = true;
+            }
+        }
+        catch (Exception x)
+        {
+            return "failed: " + x;
         }
     }
 
@@ -156,6 +193,110 @@ class Http2DrainIT
                 return;
         }
         throw new AssertionError("stream " + streamId + " did not end");
+    }
+
+    /**
+     * Jetty's own HTTP2Client, five streams in flight on one h2c connection at the stop: all five are
+     * served to the end, and the client's session hears GOAWAY(2^31-1), then the final GOAWAY.
+     */
+    @Test
+    void h2cWithJettyHttp2Client() throws Exception
+    {
+        Jetty.Base base = Jetty.base("h2c-client", Jetty.Enable.START_D, "http", "http2c", "ee10-deploy", "graceful-drain");
+        org.eclipse.jetty.http2.client.HTTP2Client client = new org.eclipse.jetty.http2.client.HTTP2Client();
+        client.start();
+        try (Jetty.Server server = base.start())
+        {
+            List<String> goAways = java.util.Collections.synchronizedList(new ArrayList<>());
+            org.eclipse.jetty.http2.api.Session session = client.connect(new java.net.InetSocketAddress(Jetty.HOST, server.port),
+                new org.eclipse.jetty.http2.api.Session.Listener()
+                {
+                    @Override
+                    public void onGoAway(org.eclipse.jetty.http2.api.Session session, org.eclipse.jetty.http2.frames.GoAwayFrame frame)
+                    {
+                        goAways.add(Integer.toString(frame.getLastStreamId()));
+                    }
+                }).get(10, TimeUnit.SECONDS);
+            List<CompletableFuture<String>> responses = new ArrayList<>();
+            for (int i = 0; i < 5; i++)
+                responses.add(request(session, server.port, "/sample/slow?ms=2000"));
+            DrainScenario.awaitInFlight(server.port, 5, Duration.ofSeconds(20));
+            long t0 = server.sigterm();
+            List<String> results = new ArrayList<>();
+            for (CompletableFuture<String> response : responses)
+                results.add(response.get(20, TimeUnit.SECONDS));
+            long exit = server.awaitExit(Duration.ofSeconds(30));
+            String summary = server.summaryLine();
+            String report = "responses " + results + ", GOAWAYs " + goAways + ", exit " + TlsDrainIT.ms(t0, exit) + " ms\n" + summary;
+            System.out.println("[h2c HTTP2Client] " + report);
+            assertAll(report,
+                () -> assertEquals(List.of("200", "200", "200", "200", "200"), results, "all five streams served"),
+                () -> assertTrue(goAways.size() >= 2 && goAways.get(0).equals(Integer.toString(MAX)), "first GOAWAY 2^31-1"),
+                () -> assertEquals("9", goAways.get(goAways.size() - 1), "final GOAWAY: the last of the five streams (1, 3, 5, 7, 9)"),
+                () -> assertTrue(summary.contains("h2 finished=1 aborted=0"), "summary counts the h2 connection"));
+        }
+        finally
+        {
+            client.stop();
+        }
+    }
+
+    /** A GET on a new stream; completes with the status once the response has ended, or with what went wrong. */
+    private static CompletableFuture<String> request(org.eclipse.jetty.http2.api.Session session, int port, String path)
+    {
+        CompletableFuture<String> result = new CompletableFuture<>();
+        org.eclipse.jetty.http.MetaData.Request request = new org.eclipse.jetty.http.MetaData.Request("GET",
+            org.eclipse.jetty.http.HttpURI.from("http://" + Jetty.HOST + ":" + port + path), org.eclipse.jetty.http.HttpVersion.HTTP_2,
+            org.eclipse.jetty.http.HttpFields.EMPTY);
+        int[] status = new int[1];
+        session.newStream(new org.eclipse.jetty.http2.frames.HeadersFrame(request, null, true), new org.eclipse.jetty.http2.api.Stream.Listener()
+        {
+            @Override
+            public void onHeaders(org.eclipse.jetty.http2.api.Stream stream, org.eclipse.jetty.http2.frames.HeadersFrame frame)
+            {
+                if (frame.getMetaData() instanceof org.eclipse.jetty.http.MetaData.Response response)
+                    status[0] = response.getStatus();
+                if (frame.isEndStream())
+                    result.complete(Integer.toString(status[0]));
+                else
+                    stream.demand();
+            }
+
+            @Override
+            public void onDataAvailable(org.eclipse.jetty.http2.api.Stream stream)
+            {
+                org.eclipse.jetty.http2.api.Stream.Data data = stream.readData();
+                if (data == null)
+                {
+                    stream.demand();
+                    return;
+                }
+                data.release();
+                if (data.frame().isEndStream())
+                    result.complete(Integer.toString(status[0]));
+                else
+                    stream.demand();
+            }
+
+            @Override
+            public void onReset(org.eclipse.jetty.http2.api.Stream stream, org.eclipse.jetty.http2.frames.ResetFrame frame, org.eclipse.jetty.util.Callback callback)
+            {
+                result.complete("reset " + frame.getError());
+                callback.succeeded();
+            }
+
+            @Override
+            public void onFailure(org.eclipse.jetty.http2.api.Stream stream, int error, String reason, Throwable failure, org.eclipse.jetty.util.Callback callback)
+            {
+                result.complete("failed " + reason);
+                callback.succeeded();
+            }
+        }).whenComplete((stream, failure) ->
+        {
+            if (failure != null)
+                result.complete("not opened: " + failure);
+        });
+        return result;
     }
 
     /**
