@@ -79,9 +79,20 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
         return endPoint instanceof SslConnection.SslEndPoint ssl && !handshaken.contains(ssl.getSslConnection());
     }
 
+    /** A connection half-closed: the drain's {@link Linger} will close it if its client does not. */
+    void lingering()
+    {
+        drain.linger().started();
+    }
+
     TrackedConnection get(Connection connection)
     {
         return connection == null ? null : connections.get(connection);
+    }
+
+    TrackedConnection[] snapshot()
+    {
+        return connections.values().toArray(new TrackedConnection[0]);
     }
 
     Iterable<TrackedConnection> all()

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,6 +50,8 @@ public class Drain extends ContainerLifeCycle implements Graceful
     static final long ABORT_MARGIN_MS = 1000;
     /** How long a second stop request waits, beyond the server's stop timeout, for the drain in progress. */
     static final long REPEATED_STOP_GRACE_MS = 5000;
+    /** Connections per part of a parallel sweep: below this, one thread is faster than handing work over. */
+    private static final int SWEEP_PART = 256;
     /** The connector protocols the drain knows how to close; a connector with any other is left to Jetty. */
     private static final Set<String> MANAGED_PROTOCOLS = Set.of("http/1.1", "ssl", "alpn", "h2", "h2c", "h2-17", "h2-16", "h2-15", "h2-14");
 
@@ -75,6 +78,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private final List<Scheduler.Task> budgetTasks = new ArrayList<>();
     private DrainHandler handler;
     private RepeatedStopGuard repeatedStopGuard;
+    private volatile Linger linger;
 
     /** The server's own lifecycle: when a stop begins, and when it has ended. */
     private final LifeCycle.Listener serverEvents = new LifeCycle.Listener()
@@ -137,6 +141,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
             }
         }
         handler = server.getDescendant(DrainHandler.class);
+        linger = new Linger(tracker, server.getScheduler(), settings.getLingerTimeoutMs());
         server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
         server.addEventListener(serverEvents);
         // The server registered itself with the JVM hook and the ShutdownService before starting its beans.
@@ -245,11 +250,48 @@ public class Drain extends ContainerLifeCycle implements Graceful
         return drained;
     }
 
-    /** Closes every idle and never-used connection now; counts what it found in the report. */
+    /**
+     * Closes every idle and never-used connection now; counts what it found in the report.
+     * Thousands of FINs take a while on one core, so the work is split over the cores: this thread
+     * takes one part, the server's thread pool the others.
+     */
     private void sweep(DrainReport report)
     {
-        for (TrackedConnection connection : tracker.all())
-            report.found(connection.kind(), connection.drain(this, false));
+        TrackedConnection[] all = tracker.snapshot();
+        int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), all.length / SWEEP_PART));
+        CountDownLatch helpers = new CountDownLatch(parts - 1);
+        for (int part = 1; part < parts; part++)
+        {
+            int from = part * all.length / parts;
+            int to = (part + 1) * all.length / parts;
+            server.getThreadPool().execute(() ->
+            {
+                try
+                {
+                    sweep(report, all, from, to);
+                }
+                finally
+                {
+                    helpers.countDown();
+                }
+            });
+        }
+        sweep(report, all, 0, all.length / parts);
+        try
+        {
+            // Bounded: a part not done by then is still done by its thread, only not before the log line.
+            helpers.await(5, TimeUnit.SECONDS);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void sweep(DrainReport report, TrackedConnection[] all, int from, int to)
+    {
+        for (int i = from; i < to; i++)
+            report.found(all[i].kind(), all[i].drain(this, false));
     }
 
     /** The handshake budget (then cut what is still in its TLS handshake), and the stream budget for long responses. */
@@ -272,14 +314,17 @@ public class Drain extends ContainerLifeCycle implements Graceful
             }
             budgetTasks.add(scheduler.schedule(() ->
             {
-                int ended = 0;
+                AtomicInteger ended = new AtomicInteger();
                 for (TrackedConnection connection : tracker.all())
-                    ended += connection.endLongResponses();
-                if (ended > 0)
                 {
-                    report.longResponsesEnded(ended);
-                    LOG.info("graceful-drain: stream budget of {} ms over: ended {} long response(s)", settings.getStreamTimeoutMs(), ended);
+                    connection.endLongResponses(n ->
+                    {
+                        ended.addAndGet(n);
+                        report.longResponsesEnded(n);
+                    });
                 }
+                if (ended.get() > 0)
+                    LOG.info("graceful-drain: stream budget of {} ms over: ended {} long response(s)", settings.getStreamTimeoutMs(), ended.get());
             }, settings.getStreamTimeoutMs(), TimeUnit.MILLISECONDS));
         }
     }
@@ -426,9 +471,9 @@ public class Drain extends ContainerLifeCycle implements Graceful
         return phase.name().toLowerCase(Locale.ROOT);
     }
 
-    long lingerTimeoutMs()
+    Linger linger()
     {
-        return settings.getLingerTimeoutMs();
+        return linger;
     }
 
     Scheduler scheduler()

@@ -62,7 +62,7 @@ public class DrainHandler extends StatisticsHandler
     private boolean ready(Request request, Response response, Callback callback, TrackedConnection connection)
     {
         if (connection != null)
-            Request.addCompletionListener(request, failure -> connection.endRequest(request, drain.isDraining(), drain.lingerTimeoutMs()));
+            Request.addCompletionListener(request, failure -> connection.endRequest(request, drain.isDraining()));
         String state = drain.readinessState();
         response.setStatus("serving".equals(state) ? HttpStatus.OK_200 : HttpStatus.SERVICE_UNAVAILABLE_503);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
@@ -77,6 +77,6 @@ public class DrainHandler extends StatisticsHandler
         super.onComplete(request, status, headers, failure);
         TrackedConnection connection = drain.tracker().get(request.getConnectionMetaData().getConnection());
         if (connection != null)
-            connection.endRequest(request, drain.isDraining(), drain.lingerTimeoutMs());
+            connection.endRequest(request, drain.isDraining());
     }
 }

@@ -160,7 +160,7 @@ final class Http2Drain implements HTTP2Session.FrameListener
         }
         if (tracked.isIdle() && session.getStreamCount() == 0)
         {
-            tracked.closeGoneAway(drain.lingerTimeoutMs());
+            tracked.closeGoneAway();
             return;
         }
         // A stream is still ending (its completion can be reported before Jetty removes it), or arrived

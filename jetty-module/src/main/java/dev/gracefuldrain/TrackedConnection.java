@@ -2,12 +2,11 @@ package dev.gracefuldrain;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.EofException;
-import org.eclipse.jetty.io.IdleTimeout;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -86,12 +85,15 @@ final class TrackedConnection
     private final Kind kind;
     private final ConnectionTracker tracker;
     private State state;
-    /** The requests being served; more than one only for HTTP/2 (or an HTTP/1.1 completion reported late). */
-    private Request[] requests = new Request[1];
-    private Response[] responses = new Response[1];
-    private Callback[] callbacks = new Callback[1];
-    private long[] starts = new long[1];
+    /**
+     * The requests being served, as (request, response, callback) triples, and when each began; more
+     * than one only for HTTP/2 (or an HTTP/1.1 completion reported late). Allocated at the first
+     * request and reused: nothing is allocated per request, and a never-used connection costs nothing here.
+     */
+    private Object[] slots;
+    private long[] starts;
     private int active;
+    private long lingerSinceNanos;
     private boolean busyInDrain;
     private boolean aborted;
     private final Http2Drain http2;
@@ -131,17 +133,19 @@ final class TrackedConnection
             state = State.LINGERING;
             return false;
         }
-        if (active == requests.length)
+        if (slots == null)
         {
-            int size = active * 2;
-            requests = Arrays.copyOf(requests, size);
-            responses = Arrays.copyOf(responses, size);
-            callbacks = Arrays.copyOf(callbacks, size);
-            starts = Arrays.copyOf(starts, size);
+            slots = new Object[3];
+            starts = new long[1];
         }
-        requests[active] = request;
-        responses[active] = response;
-        callbacks[active] = callback;
+        else if (active == starts.length)
+        {
+            slots = Arrays.copyOf(slots, active * 6);
+            starts = Arrays.copyOf(starts, active * 2);
+        }
+        slots[3 * active] = request;
+        slots[3 * active + 1] = response;
+        slots[3 * active + 2] = callback;
         starts[active] = NanoTime.now();
         active++;
         state = State.BUSY;
@@ -158,7 +162,7 @@ final class TrackedConnection
      * <p>Only the completion of a request this connection is serving changes its state: Jetty may
      * report one after the next request on the same HTTP/1.1 connection began.</p>
      */
-    void endRequest(Request request, boolean draining, long lingerMs)
+    void endRequest(Request request, boolean draining)
     {
         Http2Drain goingAway;
         synchronized (this)
@@ -167,13 +171,9 @@ final class TrackedConnection
             if (index < 0)
                 return;
             active--;
-            requests[index] = requests[active];
-            responses[index] = responses[active];
-            callbacks[index] = callbacks[active];
+            System.arraycopy(slots, 3 * active, slots, 3 * index, 3);
             starts[index] = starts[active];
-            requests[active] = null;
-            responses[active] = null;
-            callbacks[active] = null;
+            Arrays.fill(slots, 3 * active, 3 * active + 3, null);
             if (active > 0 || state != State.BUSY)
                 return;
             if (kind != Kind.H1 || !draining)
@@ -184,7 +184,7 @@ final class TrackedConnection
             else
             {
                 state = State.LINGERING;
-                linger(lingerMs);
+                linger();
                 return;
             }
         }
@@ -192,12 +192,17 @@ final class TrackedConnection
             goingAway.onIdle();
     }
 
+    private Request request(int index)
+    {
+        return (Request)slots[3 * index];
+    }
+
     private int indexOf(Request request)
     {
         Request unwrapped = Request.unWrap(request);
         for (int i = 0; i < active; i++)
         {
-            if (Request.unWrap(requests[i]) == unwrapped)
+            if (Request.unWrap(request(i)) == unwrapped)
                 return i;
         }
         return -1;
@@ -238,7 +243,7 @@ final class TrackedConnection
                     else
                     {
                         state = State.LINGERING;
-                        linger(drain.lingerTimeoutMs());
+                        linger();
                         return found;
                     }
                 }
@@ -273,59 +278,61 @@ final class TrackedConnection
     }
 
     /** HTTP/2 after its final GOAWAY, with no stream left: FIN now. */
-    synchronized void closeGoneAway(long lingerMs)
+    synchronized void closeGoneAway()
     {
         if (state == State.LINGERING || state == State.CLOSED)
             return;
         state = State.LINGERING;
-        linger(lingerMs);
+        linger();
     }
 
     /**
      * FIN first (after a TLS close_notify), so the client sees a clean close and never a reset;
      * Jetty keeps reading (and refuses, through {@link #beginRequest}, any request that still
-     * arrives) until the client closes its side, or the linger timeout closes the connection.
+     * arrives) until the client closes its side, or {@link Linger} closes the connection.
      */
-    private void linger(long lingerMs)
+    private void linger()
     {
-        EndPoint endPoint = connection.getEndPoint();
-        lingerFromNow(endPoint, lingerMs);
-        endPoint.shutdownOutput();
+        lingerSinceNanos = NanoTime.now();
+        connection.getEndPoint().shutdownOutput();
+        tracker.lingering();
     }
 
-    /** The idle timeout counts from the last activity: restart it, so the client gets the whole linger. */
-    private static void lingerFromNow(EndPoint endPoint, long lingerMs)
+    enum Lingering
     {
-        EndPoint network = endPoint;
-        while (network instanceof EndPoint.Wrapper wrapper)
-            network = wrapper.unwrap();
-        if (network instanceof IdleTimeout idleTimeout)
-            idleTimeout.notIdle();
-        endPoint.setIdleTimeout(lingerMs);
+        NOT, GOING_ON, OVER
+    }
+
+    synchronized Lingering lingering(long nowNanos, long lingerNanos)
+    {
+        if (state != State.LINGERING)
+            return Lingering.NOT;
+        return nowNanos - lingerSinceNanos >= lingerNanos ? Lingering.OVER : Lingering.GOING_ON;
     }
 
     /**
      * The stream budget is over: end the long responses this connection still serves (server-sent
      * events, or responses the webapp marked as long). HTTP/1.1: FIN after what was written; HTTP/2:
      * that stream alone is reset.
-     * @return how many long responses were ended
+     * @param ending told how many are ended, before they are: the last one ending may complete the drain
      */
-    int endLongResponses()
+    void endLongResponses(IntConsumer ending)
     {
         Callback[] toFail;
         synchronized (this)
         {
             if (state != State.BUSY || active == 0)
-                return 0;
+                return;
             toFail = new Callback[active];
             int n = 0;
             for (int i = 0; i < active; i++)
             {
-                if (isLong(requests[i], responses[i]))
-                    toFail[n++] = callbacks[i];
+                if (isLong(request(i), (Response)slots[3 * i + 1]))
+                    toFail[n++] = (Callback)slots[3 * i + 2];
             }
             if (n == 0)
-                return 0;
+                return;
+            ending.accept(n);
             // HTTP/1.1: what was written goes out, then a FIN; failing the request then closes the connection.
             if (kind == Kind.H1)
                 connection.getEndPoint().shutdownOutput();
@@ -333,7 +340,6 @@ final class TrackedConnection
         }
         for (Callback callback : toFail)
             callback.failed(new EofException("graceful-drain: long response ended at the stream budget"));
-        return toFail.length;
     }
 
     private static boolean isLong(Request request, Response response)
@@ -362,7 +368,7 @@ final class TrackedConnection
         String[] cut = new String[active];
         for (int i = 0; i < active; i++)
         {
-            cut[i] = String.format("%s %s from %s%s after %d ms", requests[i].getMethod(), requests[i].getHttpURI().getPathQuery(),
+            cut[i] = String.format("%s %s from %s%s after %d ms", request(i).getMethod(), request(i).getHttpURI().getPathQuery(),
                 remote, kind == Kind.H1 ? "" : " over " + kind.label, TimeUnit.NANOSECONDS.toMillis(nowNanos - starts[i]));
         }
         return cut;
@@ -385,9 +391,8 @@ final class TrackedConnection
     synchronized Ending closed()
     {
         state = State.CLOSED;
-        Arrays.fill(requests, null);
-        Arrays.fill(responses, null);
-        Arrays.fill(callbacks, null);
+        if (slots != null)
+            Arrays.fill(slots, null);
         active = 0;
         if (!busyInDrain)
             return Ending.NOT_BUSY;

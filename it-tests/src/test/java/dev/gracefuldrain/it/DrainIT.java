@@ -113,7 +113,8 @@ class DrainIT
     {
         Jetty.Base base = Jetty.base("stop-command", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
         int stopPort = Jetty.freePort();
-        DrainScenario scenario = new DrainScenario(2, 1, List.of("/sample/slow?ms=1500"));
+        // 4 s: start.jar --stop is a JVM of its own and may take a second or more to send the stop on a loaded machine.
+        DrainScenario scenario = new DrainScenario(2, 1, List.of("/sample/slow?ms=4000"));
         try (Jetty.Server server = base.start("jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + STOP_KEY))
         {
             DrainScenario.Figures figures = scenario.run(server, () ->

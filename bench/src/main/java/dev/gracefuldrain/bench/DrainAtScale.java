@@ -1,0 +1,233 @@
+package dev.gracefuldrain.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drain latency at scale: N idle keep-alive connections (each has served one request) plus B busy
+ * requests, then SIGTERM; measured from the signal to the last idle connection's close, and to the
+ * process exit. One selector thread owns every client connection, so a close is seen (and timed)
+ * as soon as the kernel delivers it.
+ */
+final class DrainAtScale
+{
+    private static final byte[] FAST = "GET /sample/fast HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    record Run(Jetty.Variant variant, int idle, int busy, long busyMs,
+               double idleClosedP50Ms, double idleClosedMaxMs, int idleFin, int idleReset, int idleOpen,
+               int busyCompleted, double lastBusyEndMs, double exitMs, double exitAfterLastBusyMs)
+    {
+        String describe()
+        {
+            return String.format(Locale.ROOT, "%-40s idle=%-6d busy=%-3d idle closed p50 %8.1f ms, all %8.1f ms (FIN %d, RST %d, open %d); busy done %d/%d (last %7.1f ms); exit %8.1f ms (%.1f ms after last busy)",
+                variant.label, idle, busy, idleClosedP50Ms, idleClosedMaxMs, idleFin, idleReset, idleOpen, busyCompleted, busy, lastBusyEndMs, exitMs, exitAfterLastBusyMs);
+        }
+    }
+
+    /** One client connection and what it has read. */
+    private static final class Client
+    {
+        final SocketChannel channel;
+        final boolean busy;
+        final ByteBuffer in = ByteBuffer.allocate(4096);
+        ByteBuffer out;
+        int responses;
+        long closedNanos;
+        boolean reset;
+        boolean responseComplete;
+
+        Client(SocketChannel channel, boolean busy)
+        {
+            this.channel = channel;
+            this.busy = busy;
+        }
+    }
+
+    static Run run(Jetty.Variant variant, int idle, int busy, long busyMs) throws Exception
+    {
+        List<String> properties = new ArrayList<>();
+        // Enough acceptors' backlog for a burst of connects, and room for the process to exit on its own.
+        properties.add("jetty.http.acceptQueueSize=4096");
+        if (variant == Jetty.Variant.MODULE)
+            properties.add("jetty.drain.timeout=30000");
+        else
+            properties.add("jetty.server.stopTimeout=30000");
+        try (Jetty jetty = Jetty.start(variant, List.of("-Xmx1g"), properties.toArray(String[]::new));
+             Selector selector = Selector.open())
+        {
+            List<Client> idleClients = open(selector, jetty.port, idle, false, FAST);
+            awaitResponses(selector, idleClients, Duration.ofSeconds(120));
+            byte[] slow = ("GET /sample/slow?ms=" + busyMs + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            List<Client> busyClients = open(selector, jetty.port, busy, true, slow);
+            awaitInFlight(jetty, busy);
+
+            long t0 = jetty.sigterm();
+            List<Client> all = new ArrayList<>(idleClients);
+            all.addAll(busyClients);
+            awaitCloses(selector, all, Duration.ofSeconds(60));
+            long exit = jetty.awaitExit(Duration.ofSeconds(60));
+
+            double[] idleCloses = idleClients.stream().filter(c -> c.closedNanos > 0 && !c.reset)
+                .mapToDouble(c -> ms(t0, c.closedNanos)).sorted().toArray();
+            int fin = idleCloses.length;
+            int reset = (int)idleClients.stream().filter(c -> c.reset).count();
+            int open = (int)idleClients.stream().filter(c -> c.closedNanos == 0).count();
+            int busyDone = (int)busyClients.stream().filter(c -> c.responseComplete).count();
+            double lastBusy = busyClients.stream().mapToDouble(c -> c.closedNanos == 0 ? 0 : ms(t0, c.closedNanos)).max().orElse(0);
+            double exitMs = ms(t0, exit);
+            return new Run(variant, idle, busy, busyMs, percentile(idleCloses, 0.5), fin == 0 ? Double.NaN : idleCloses[fin - 1],
+                fin, reset, open, busyDone, lastBusy, exitMs, busy == 0 ? Double.NaN : exitMs - lastBusy);
+        }
+    }
+
+    private static List<Client> open(Selector selector, int port, int count, boolean busy, byte[] request) throws IOException
+    {
+        List<Client> clients = new ArrayList<>(count);
+        for (int i = 0; i < count; i++)
+        {
+            SocketChannel channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            Client client = new Client(channel, busy);
+            client.out = ByteBuffer.wrap(request);
+            channel.connect(new InetSocketAddress(Jetty.HOST, port));
+            channel.register(selector, SelectionKey.OP_CONNECT, client);
+            clients.add(client);
+            // Connect in bursts the backlog can hold; the selector finishes them meanwhile.
+            if (i % 512 == 511)
+                selectOnce(selector, 1);
+        }
+        return clients;
+    }
+
+    /** Until every client has its first response (idle clients) or until the timeout. */
+    private static void awaitResponses(Selector selector, List<Client> clients, Duration timeout) throws IOException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (clients.stream().anyMatch(c -> c.responses == 0))
+        {
+            if (System.nanoTime() > deadline)
+                throw new IllegalStateException("not all connections were served within " + timeout + ": "
+                    + clients.stream().filter(c -> c.responses == 0).count() + " left");
+            selectOnce(selector, 100);
+        }
+    }
+
+    private static void awaitCloses(Selector selector, List<Client> clients, Duration timeout) throws IOException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (clients.stream().anyMatch(c -> c.closedNanos == 0) && System.nanoTime() < deadline)
+            selectOnce(selector, 50);
+        for (Client client : clients)
+            client.channel.close();
+    }
+
+    private static void selectOnce(Selector selector, long timeoutMs) throws IOException
+    {
+        selector.select(key ->
+        {
+            Client client = (Client)key.attachment();
+            long now = System.nanoTime();
+            try
+            {
+                if (key.isConnectable() && client.channel.finishConnect())
+                    key.interestOps(SelectionKey.OP_WRITE);
+                if (key.isValid() && key.isWritable())
+                {
+                    client.channel.write(client.out);
+                    if (!client.out.hasRemaining())
+                        key.interestOps(SelectionKey.OP_READ);
+                }
+                if (key.isValid() && key.isReadable())
+                    read(client, key, now);
+            }
+            catch (IOException x)
+            {
+                client.reset = true;
+                client.closedNanos = now;
+                key.cancel();
+            }
+        }, timeoutMs);
+    }
+
+    private static void read(Client client, SelectionKey key, long now) throws IOException
+    {
+        while (true)
+        {
+            client.in.clear();
+            int n = client.channel.read(client.in);
+            if (n < 0)
+            {
+                // As a client does on EOF: close its side too.
+                client.closedNanos = now;
+                key.cancel();
+                client.channel.close();
+                return;
+            }
+            if (n == 0)
+                return;
+            // The responses here are small and fixed-length: the end of one is the end of its body.
+            String text = new String(client.in.array(), 0, n, StandardCharsets.ISO_8859_1);
+            if (text.contains("\r\n\r\n"))
+            {
+                client.responses++;
+                client.responseComplete = true;
+            }
+        }
+    }
+
+    private static void awaitInFlight(Jetty jetty, int count) throws Exception
+    {
+        if (count == 0)
+            return;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline)
+        {
+            String counters = jetty.get("/sample/counters");
+            int at = counters.indexOf("inflight=");
+            if (at >= 0)
+            {
+                int end = at + 9;
+                while (end < counters.length() && Character.isDigit(counters.charAt(end)))
+                    end++;
+                if (Integer.parseInt(counters.substring(at + 9, end)) >= count)
+                    return;
+            }
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException("busy requests did not start");
+    }
+
+    static double ms(long fromNanos, long toNanos)
+    {
+        return (toNanos - fromNanos) / 1_000_000.0;
+    }
+
+    static double percentile(double[] sorted, double p)
+    {
+        if (sorted.length == 0)
+            return Double.NaN;
+        return sorted[Math.min(sorted.length - 1, (int)Math.floor(p * sorted.length))];
+    }
+
+    public static void main(String[] args) throws Exception
+    {
+        int idle = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        int busy = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        Jetty.Variant variant = args.length > 2 ? Jetty.Variant.valueOf(args[2]) : Jetty.Variant.MODULE;
+        System.out.println(run(variant, idle, busy, 2000).describe());
+        System.out.println(Arrays.toString(args));
+    }
+}
