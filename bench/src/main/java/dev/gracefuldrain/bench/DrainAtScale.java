@@ -27,12 +27,12 @@ final class DrainAtScale
 
     record Run(Jetty.Variant variant, int idle, int busy, long busyMs,
                double idleClosedP50Ms, double idleClosedMaxMs, int idleFin, int idleReset, int idleOpen,
-               int busyCompleted, double lastBusyEndMs, double exitMs, double exitAfterLastBusyMs)
+               int busyCompleted, double lastBusyEndMs, double exitMs, double exitAfterLastBusyMs, double drainedAfterLastBusyMs)
     {
         String describe()
         {
-            return String.format(Locale.ROOT, "%-40s idle=%-6d busy=%-3d idle closed p50 %8.1f ms, all %8.1f ms (FIN %d, RST %d, open %d); busy done %d/%d (last %7.1f ms); exit %8.1f ms (%.1f ms after last busy)",
-                variant.label, idle, busy, idleClosedP50Ms, idleClosedMaxMs, idleFin, idleReset, idleOpen, busyCompleted, busy, lastBusyEndMs, exitMs, exitAfterLastBusyMs);
+            return String.format(Locale.ROOT, "%-40s idle=%-6d busy=%-3d idle closed p50 %8.1f ms, all %8.1f ms (FIN %d, RST %d, open %d); busy done %d/%d (last %7.1f ms); exit %8.1f ms (%.1f ms after last busy; drain done %.0f ms after it)",
+                variant.label, idle, busy, idleClosedP50Ms, idleClosedMaxMs, idleFin, idleReset, idleOpen, busyCompleted, busy, lastBusyEndMs, exitMs, exitAfterLastBusyMs, drainedAfterLastBusyMs);
         }
     }
 
@@ -45,6 +45,8 @@ final class DrainAtScale
         ByteBuffer out;
         int responses;
         long closedNanos;
+        long closedWallMs;
+        long responseWallMs;
         boolean reset;
         boolean responseComplete;
 
@@ -63,7 +65,7 @@ final class DrainAtScale
         if (variant == Jetty.Variant.MODULE)
             properties.add("jetty.drain.timeout=30000");
         else
-            properties.add("jetty.server.stopTimeout=30000");
+            properties.add("jetty.server.stopTimeout=5000"); // the graceful module's default
         try (Jetty jetty = Jetty.start(variant, List.of("-Xmx1g"), properties.toArray(String[]::new));
              Selector selector = Selector.open())
         {
@@ -87,8 +89,11 @@ final class DrainAtScale
             int busyDone = (int)busyClients.stream().filter(c -> c.responseComplete).count();
             double lastBusy = busyClients.stream().mapToDouble(c -> c.closedNanos == 0 ? 0 : ms(t0, c.closedNanos)).max().orElse(0);
             double exitMs = ms(t0, exit);
+            long lastBusyWall = busyClients.stream().mapToLong(c -> c.responseWallMs).max().orElse(0);
+            long drainedWall = drainedAt(jetty.log());
             return new Run(variant, idle, busy, busyMs, percentile(idleCloses, 0.5), fin == 0 ? Double.NaN : idleCloses[fin - 1],
-                fin, reset, open, busyDone, lastBusy, exitMs, busy == 0 ? Double.NaN : exitMs - lastBusy);
+                fin, reset, open, busyDone, lastBusy, exitMs, busy == 0 ? Double.NaN : exitMs - lastBusy,
+                busy == 0 || drainedWall == 0 ? Double.NaN : drainedWall - lastBusyWall);
         }
     }
 
@@ -172,6 +177,7 @@ final class DrainAtScale
             {
                 // As a client does on EOF: close its side too.
                 client.closedNanos = now;
+                client.closedWallMs = System.currentTimeMillis();
                 key.cancel();
                 client.channel.close();
                 return;
@@ -184,6 +190,7 @@ final class DrainAtScale
             {
                 client.responses++;
                 client.responseComplete = true;
+                client.responseWallMs = System.currentTimeMillis();
             }
         }
     }
@@ -208,6 +215,24 @@ final class DrainAtScale
             Thread.sleep(10);
         }
         throw new IllegalStateException("busy requests did not start");
+    }
+
+    /**
+     * When the module logged its summary (the drain is complete; the JVM's exit follows), as epoch
+     * milliseconds read from the log line's own timestamp (same machine, same clock); 0 if absent.
+     */
+    static long drainedAt(String log)
+    {
+        long at = 0;
+        for (String line : log.split("\n"))
+        {
+            if (line.contains("graceful-drain: drained:") && line.length() > 23)
+            {
+                java.time.LocalDateTime time = java.time.LocalDateTime.parse(line.substring(0, 23).replace(' ', 'T'));
+                at = time.atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+            }
+        }
+        return at;
     }
 
     static double ms(long fromNanos, long toNanos)

@@ -47,6 +47,13 @@ final class Memory
     static final String IDLE_TIMEOUT = "jetty.http.idleTimeout=600000";
     static final String JFR_NAME = "alloc";
     static final String JFR_FILE = "alloc.jfr";
+    /**
+     * The array classes a TrackedConnection holds per connection (its per-request slots and start
+     * times; typed arrays in earlier versions). Shared with everything else in the heap, so only
+     * their difference, module minus stock, means something.
+     */
+    static final List<String> TRACKER_ARRAYS = List.of("[Ljava.lang.Object;", "[J",
+        "[Lorg.eclipse.jetty.server.Request;", "[Lorg.eclipse.jetty.server.Response;", "[Lorg.eclipse.jetty.util.Callback;");
 
     /**
      * One variant's figures.
@@ -57,7 +64,8 @@ final class Memory
      * @param gracefulDrainBytes histogram bytes of classes named dev.gracefuldrain.*, connections open
      * @param trackedConnections instances of dev.gracefuldrain.TrackedConnection, connections open
      * @param chmNodeBytes histogram bytes of java.util.concurrent.ConcurrentHashMap$Node, connections open
-     * @param trackerArrayBytes histogram bytes of Request[], Response[] and Callback[] (what a TrackedConnection holds), connections open
+     * @param trackerArrayBytes histogram bytes of the {@link #TRACKER_ARRAYS} classes, connections open
+     * @param openMs how long opening the connections (each with its one request) took
      * @param closedByServer connections found closed by Jetty after the measurement (must be 0)
      * @param wrkRequests requests wrk made in the recorded window
      * @param allocTotal JFR ObjectAllocationSample weight in the window, all events (bytes)
@@ -70,7 +78,7 @@ final class Memory
      * @param histogram class name to bytes, connections open
      */
     record Side(Jetty.Variant variant, long heapUsedBefore, long heapUsedAfter, long liveBefore, long liveAfter,
-        long gracefulDrainBytes, long trackedConnections, long chmNodeBytes, long trackerArrayBytes, int closedByServer,
+        long gracefulDrainBytes, long trackedConnections, long chmNodeBytes, long trackerArrayBytes, long openMs, int closedByServer,
         long wrkRequests, double wrkRps, long allocTotal, long allocAnyModuleFrame, long allocTracker, long allocOtherModule,
         long allocStatistics, long allocGraceful, long allocEvents, Map<String, Long> histogram)
     {
@@ -78,10 +86,10 @@ final class Memory
         public String toString()
         {
             return String.format(Locale.ROOT, "Side[%s: heap used %,d -> %,d, live %,d -> %,d, dev.gracefuldrain.* %,d B, TrackedConnection x%d, "
-                    + "CHM$Node %,d B, tracker arrays %,d B, closed by server %d; wrk %d requests (%.0f/s), alloc samples %d: total %,d B, "
+                    + "CHM$Node %,d B, tracker arrays %,d B, opened in %d ms, closed by server %d; wrk %d requests (%.0f/s), alloc samples %d: total %,d B, "
                     + "any dev.gracefuldrain frame %,d, tracker %,d, other module %,d, statistics %,d, GracefulHandler %,d]",
                 variant, heapUsedBefore, heapUsedAfter, liveBefore, liveAfter, gracefulDrainBytes, trackedConnections, chmNodeBytes,
-                trackerArrayBytes, closedByServer, wrkRequests, wrkRps, allocEvents, allocTotal, allocAnyModuleFrame, allocTracker,
+                trackerArrayBytes, openMs, closedByServer, wrkRequests, wrkRps, allocEvents, allocTotal, allocAnyModuleFrame, allocTracker,
                 allocOtherModule, allocStatistics, allocGraceful);
         }
     }
@@ -90,7 +98,7 @@ final class Memory
      * @param heapPerConnection (a) GC.heap_info used after a full GC, module minus stock, per connection
      * @param livePerConnection the same from the class histograms' totals (live bytes)
      * @param trackedPerConnection (b) dev.gracefuldrain.* bytes plus the ConcurrentHashMap$Node difference, per connection
-     * @param trackedWithArraysPerConnection (b) plus the difference in the Request[]/Response[]/Callback[] a TrackedConnection holds
+     * @param trackedWithArraysPerConnection (b) plus the difference in the {@link #TRACKER_ARRAYS} classes (Object[], long[], ...)
      * @param stockGrowthPerConnection stock's live bytes with the connections open minus before, per connection
      * @param moduleGrowthPerConnection the same for the module
      * @param trackerPerRequest JFR: bytes per request allocated in TrackedConnection, ConnectionTracker, Drain*
@@ -117,7 +125,7 @@ final class Memory
             out.append(String.format(Locale.ROOT, "  (a) heap used, module - stock: %,.0f B/connection (live bytes from the histograms: %,.0f B/connection)%n",
                 heapPerConnection, livePerConnection));
             out.append(String.format(Locale.ROOT, "  (b) dev.gracefuldrain.* + ConcurrentHashMap$Node difference: %,.0f B/connection"
-                + " (with the Request[]/Response[]/Callback[] difference: %,.0f)%n", trackedPerConnection, trackedWithArraysPerConnection));
+                + " (adding the Object[]/long[] difference, the arrays a TrackedConnection holds: %,.0f)%n", trackedPerConnection, trackedWithArraysPerConnection));
             out.append(String.format(Locale.ROOT, "  growth with the connections open: stock %,.0f B/connection, module %,.0f B/connection"
                 + "; TrackedConnection instances: %d; closed by server: stock %d, module %d%n", stockGrowthPerConnection, moduleGrowthPerConnection,
                 module.trackedConnections(), stock.closedByServer(), module.closedByServer()));
@@ -179,7 +187,7 @@ final class Memory
             // Allocation per request: warm up first, so the window sees compiled code only.
             wrk(jetty.port, WRK_WARMUP);
             Instant from = Instant.now();
-            long[] wrk = wrk(jetty.port, wrkDuration);
+            WrkRun wrk = wrk(jetty.port, wrkDuration);
             Instant to = Instant.now();
             String stopped = jetty.jcmd("JFR.stop", "name=" + JFR_NAME);
             Path recording = jetty.base.resolve(JFR_FILE);
@@ -190,8 +198,10 @@ final class Memory
             // Retained heap: a full GC (the histogram forces one) before and with the idle connections.
             String histogramBefore = jetty.jcmd("GC.class_histogram");
             long heapBefore = heapUsed(jetty.jcmd("GC.heap_info"));
+            long openStart = System.nanoTime();
             try (Idle idle = Idle.open(new InetSocketAddress(Jetty.HOST, jetty.port), connections, OPEN_TIMEOUT))
             {
+                long openMs = (System.nanoTime() - openStart) / 1_000_000;
                 Thread.sleep(1000);
                 String histogramAfter = jetty.jcmd("GC.class_histogram");
                 long heapAfter = heapUsed(jetty.jcmd("GC.heap_info"));
@@ -200,12 +210,10 @@ final class Memory
                 Map<String, Long> after = histogram(histogramAfter);
                 Map<String, Long> instances = instances(histogramAfter);
                 long gracefulDrain = after.entrySet().stream().filter(e -> e.getKey().startsWith("dev.gracefuldrain.")).mapToLong(Map.Entry::getValue).sum();
-                long arrays = after.getOrDefault("[Lorg.eclipse.jetty.server.Request;", 0L)
-                    + after.getOrDefault("[Lorg.eclipse.jetty.server.Response;", 0L)
-                    + after.getOrDefault("[Lorg.eclipse.jetty.util.Callback;", 0L);
+                long arrays = TRACKER_ARRAYS.stream().mapToLong(name -> after.getOrDefault(name, 0L)).sum();
                 return new Side(variant, heapBefore, heapAfter, before.getOrDefault(TOTAL, 0L), after.getOrDefault(TOTAL, 0L), gracefulDrain,
                     instances.getOrDefault("dev.gracefuldrain.TrackedConnection", 0L), after.getOrDefault("java.util.concurrent.ConcurrentHashMap$Node", 0L),
-                    arrays, closed, wrk[0], wrk[1] / 100.0, alloc.total, alloc.anyModuleFrame, alloc.tracker, alloc.otherModule, alloc.statistics,
+                    arrays, openMs, closed, wrk.requests(), wrk.rps(), alloc.total, alloc.anyModuleFrame, alloc.tracker, alloc.otherModule, alloc.statistics,
                     alloc.graceful, alloc.events, after);
             }
         }
@@ -217,8 +225,12 @@ final class Memory
     private static final Pattern WRK_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern WRK_NON2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
 
-    /** wrk -t2 -c64 on /sample/fast; returns {requests, requests/s x 100}. */
-    private static long[] wrk(int port, Duration duration) throws Exception
+    private record WrkRun(long requests, double rps)
+    {
+    }
+
+    /** wrk -t2 -c64 on /sample/fast. */
+    private static WrkRun wrk(int port, Duration duration) throws Exception
     {
         long seconds = Math.max(1, duration.toSeconds());
         String output = Jetty.run(List.of("/usr/bin/wrk", "-t2", "-c" + WRK_CONNECTIONS, "-d" + seconds + "s", "--timeout", "5s",
@@ -229,7 +241,7 @@ final class Memory
             throw new IllegalStateException("unexpected wrk output:\n" + output);
         if (WRK_NON2XX.matcher(output).find())
             throw new IllegalStateException("wrk saw non-2xx responses:\n" + output);
-        return new long[]{Long.parseLong(requests.group(1)), Math.round(Double.parseDouble(rps.group(1)) * 100)};
+        return new WrkRun(Long.parseLong(requests.group(1)), Double.parseDouble(rps.group(1)));
     }
 
     // --- jcmd output ---------------------------------------------------------------------------
@@ -237,6 +249,8 @@ final class Memory
     static final String TOTAL = "<total>";
     private static final Pattern HISTOGRAM_LINE = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
     private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("^Total\\s+(\\d+)\\s+(\\d+)");
+    /** Hidden classes are named per process ({@code Foo$$Lambda$389/0x00007ff144218ca8}): one name for all of a class's lambdas. */
+    private static final Pattern LAMBDA = Pattern.compile("\\$\\$Lambda\\$\\d+/0x[0-9a-f]+");
     private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
 
     /** GC.class_histogram: class name to bytes, and {@link #TOTAL}. */
@@ -257,7 +271,7 @@ final class Memory
         {
             Matcher m = HISTOGRAM_LINE.matcher(line);
             if (m.find())
-                classes.merge(m.group(3), Long.parseLong(m.group(group)), Long::sum);
+                classes.merge(LAMBDA.matcher(m.group(3)).replaceAll("\\$\\$Lambda"), Long.parseLong(m.group(group)), Long::sum);
             else
             {
                 Matcher total = HISTOGRAM_TOTAL.matcher(line);

@@ -104,9 +104,8 @@ final class UnderLoad
                     drainMs = -1;
                 }
                 int stillRunning = load.await(load.deadlineNanos - System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
-                if (jetty.process.isAlive())
-                    jetty.close();
                 String drained = jetty.log().lines().filter(l -> l.contains("graceful-drain: drained:")).findFirst().map(String::strip).orElse("");
+                // Counted before a Jetty that did not exit is killed, so the kill's resets are not counted.
                 return load.result(variant, stillRunning, drainMs, drained);
             }
             finally
@@ -198,8 +197,14 @@ final class UnderLoad
                     }
                 }
             }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
             for (Thread thread : threads)
-                thread.join(2000);
+            {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0)
+                    break;
+                thread.join(left);
+            }
         }
 
         private boolean afterSigterm()
