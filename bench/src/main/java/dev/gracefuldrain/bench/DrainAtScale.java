@@ -27,12 +27,13 @@ final class DrainAtScale
 
     record Run(Jetty.Variant variant, int idle, int busy, long busyMs,
                double idleClosedP50Ms, double idleClosedMaxMs, int idleFin, int idleReset, int idleOpen,
-               int busyCompleted, double lastBusyEndMs, double exitMs, double exitAfterLastBusyMs, double drainedAfterLastBusyMs)
+               int busyCompleted, double lastBusyEndMs, double exitMs, double exitAfterLastBusyMs, double drainedAfterLastBusyMs,
+               double drainedMs, double wireIdleFinP50Ms, double wireIdleFinAllMs)
     {
         String describe()
         {
-            return String.format(Locale.ROOT, "%-40s idle=%-6d busy=%-3d idle closed p50 %8.1f ms, all %8.1f ms (FIN %d, RST %d, open %d); busy done %d/%d (last %7.1f ms); exit %8.1f ms (%.1f ms after last busy; drain done %.0f ms after it)",
-                variant.label, idle, busy, idleClosedP50Ms, idleClosedMaxMs, idleFin, idleReset, idleOpen, busyCompleted, busy, lastBusyEndMs, exitMs, exitAfterLastBusyMs, drainedAfterLastBusyMs);
+            return String.format(Locale.ROOT, "%-40s idle=%-6d busy=%-3d idle FINs on the wire p50 %7.1f ms, all %7.1f ms; seen by the client p50 %7.1f ms, all %7.1f ms (FIN %d, RST %d, open %d); busy done %d/%d (last %7.1f ms); drained %.0f ms; exit %7.1f ms (%.1f ms after last busy; drain done %.0f ms after it)",
+                variant.label, idle, busy, wireIdleFinP50Ms, wireIdleFinAllMs, idleClosedP50Ms, idleClosedMaxMs, idleFin, idleReset, idleOpen, busyCompleted, busy, lastBusyEndMs, drainedMs, exitMs, exitAfterLastBusyMs, drainedAfterLastBusyMs);
         }
     }
 
@@ -66,7 +67,17 @@ final class DrainAtScale
             properties.add("jetty.drain.timeout=30000");
         else
             properties.add("jetty.server.stopTimeout=5000"); // the graceful module's default
-        try (Jetty jetty = Jetty.start(variant, List.of("-Xmx1g"), properties.toArray(String[]::new));
+        for (String extra : System.getProperty("bench.properties", "").split("\\s+"))
+        {
+            if (!extra.isBlank())
+                properties.add(extra);
+        }
+        List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
+        // e.g. -Dbench.jvmOptions=-XX:StartFlightRecording=... to look inside a drain
+        String extra = System.getProperty("bench.jvmOptions", "");
+        if (!extra.isBlank())
+            jvm.addAll(List.of(extra.trim().split("\\s+")));
+        try (Jetty jetty = Jetty.start(variant, jvm, properties.toArray(String[]::new));
              Selector selector = Selector.open())
         {
             List<Client> idleClients = open(selector, jetty.port, idle, false, FAST);
@@ -75,11 +86,20 @@ final class DrainAtScale
             List<Client> busyClients = open(selector, jetty.port, busy, true, slow);
             awaitInFlight(jetty, busy);
 
-            long t0 = jetty.sigterm();
+            FinCapture capture = FinCapture.start(jetty.port);
+            long t0Micros = FinCapture.nowEpochMicros();
+            long t0Wall = System.currentTimeMillis();
+            // -Dbench.stopKey=...: stop through the ShutdownService (module "shutdown"), so that a JFR recording still runs during the drain.
+            String stopKey = System.getProperty("bench.stopKey");
+            long t0 = stopKey == null ? jetty.sigterm() : jetty.stopViaShutdownService(Integer.getInteger("bench.stopPort"), stopKey);
             List<Client> all = new ArrayList<>(idleClients);
             all.addAll(busyClients);
             awaitCloses(selector, all, Duration.ofSeconds(60));
             long exit = jetty.awaitExit(Duration.ofSeconds(60));
+            // The idle connections' FINs come first (the busy ones' follow their responses).
+            double[] fins = capture == null ? new double[0] : capture.finsAfter(t0Micros);
+            double wireP50 = fins.length == 0 ? Double.NaN : fins[Math.min(fins.length - 1, idle / 2)];
+            double wireAll = fins.length < idle || idle == 0 ? Double.NaN : fins[idle - 1];
 
             double[] idleCloses = idleClients.stream().filter(c -> c.closedNanos > 0 && !c.reset)
                 .mapToDouble(c -> ms(t0, c.closedNanos)).sorted().toArray();
@@ -93,7 +113,7 @@ final class DrainAtScale
             long drainedWall = drainedAt(jetty.log());
             return new Run(variant, idle, busy, busyMs, percentile(idleCloses, 0.5), fin == 0 ? Double.NaN : idleCloses[fin - 1],
                 fin, reset, open, busyDone, lastBusy, exitMs, busy == 0 ? Double.NaN : exitMs - lastBusy,
-                busy == 0 || drainedWall == 0 ? Double.NaN : drainedWall - lastBusyWall);
+                busy == 0 || drainedWall == 0 ? Double.NaN : drainedWall - lastBusyWall, drainedWall == 0 ? Double.NaN : drainedWall - t0Wall, wireP50, wireAll);
         }
     }
 
@@ -139,12 +159,41 @@ final class DrainAtScale
             client.channel.close();
     }
 
+    /** Closes, for the selector thread, the channels whose FIN it has seen: the observer stays quick, clients still close at once. */
+    private static final java.util.concurrent.BlockingQueue<SocketChannel> TO_CLOSE = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    static
+    {
+        Thread closer = new Thread(() ->
+        {
+            while (true)
+            {
+                try
+                {
+                    TO_CLOSE.take().close();
+                }
+                catch (InterruptedException x)
+                {
+                    return;
+                }
+                catch (IOException ignored)
+                {
+                    // closing anyway
+                }
+            }
+        }, "bench-closer");
+        closer.setDaemon(true);
+        closer.start();
+    }
+
     private static void selectOnce(Selector selector, long timeoutMs) throws IOException
     {
-        selector.select(key ->
+        selector.select(timeoutMs);
+        // One timestamp for all the keys this select returned: their events had all arrived by then.
+        long now = System.nanoTime();
+        for (SelectionKey key : selector.selectedKeys())
         {
             Client client = (Client)key.attachment();
-            long now = System.nanoTime();
             try
             {
                 if (key.isConnectable() && client.channel.finishConnect())
@@ -164,7 +213,8 @@ final class DrainAtScale
                 client.closedNanos = now;
                 key.cancel();
             }
-        }, timeoutMs);
+        }
+        selector.selectedKeys().clear();
     }
 
     private static void read(Client client, SelectionKey key, long now) throws IOException
@@ -179,7 +229,8 @@ final class DrainAtScale
                 client.closedNanos = now;
                 client.closedWallMs = System.currentTimeMillis();
                 key.cancel();
-                client.channel.close();
+                if (!Boolean.getBoolean("bench.keepOpen"))
+                    TO_CLOSE.add(client.channel);
                 return;
             }
             if (n == 0)

@@ -80,6 +80,12 @@ final class Jetty implements AutoCloseable
         List<String> modules = new ArrayList<>(List.of("http", "ee10-deploy"));
         if (variant.module != null)
             modules.add(variant.module);
+        // e.g. -Dbench.extraModules=shutdown,jmx, to look inside a run
+        for (String extra : System.getProperty("bench.extraModules", "").split(","))
+        {
+            if (!extra.isBlank())
+                modules.add(extra.trim());
+        }
         if (variant == Variant.MODULE)
             unzip(MODULE_ZIP, base);
         Process setup = new ProcessBuilder(java(), "-jar", HOME.resolve("start.jar").toString(), "--add-modules=" + String.join(",", modules))
@@ -149,6 +155,27 @@ final class Jetty implements AutoCloseable
     {
         long t0 = System.nanoTime();
         process.destroy();
+        return t0;
+    }
+
+    /** The ShutdownService's stop command (module "shutdown"); returns when it was sent. */
+    long stopViaShutdownService(int stopPort, String key) throws IOException
+    {
+        Socket socket = new Socket(HOST, stopPort);
+        long t0 = System.nanoTime();
+        socket.getOutputStream().write((key + "\r\nstop\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        CompletableFuture.runAsync(() ->
+        {
+            try (socket)
+            {
+                socket.getInputStream().readAllBytes();
+            }
+            catch (IOException ignored)
+            {
+                // the JVM exits right after answering
+            }
+        });
         return t0;
     }
 
