@@ -45,7 +45,7 @@ public final class Bench
     }
 
     /** Everything one run measured. */
-    record Results(List<DrainAtScale.Run> drains, List<DrainAtScale.Run> busyRepeats, List<Overhead.Run> overhead,
+    record Results(List<KernelFloor.Result> floor, List<DrainAtScale.Run> drains, List<DrainAtScale.Run> busyRepeats, List<Overhead.Run> overhead,
                    Memory.Result memory, List<UnderLoad.Result> load, Duration took)
     {
     }
@@ -63,6 +63,16 @@ public final class Bench
     {
         long start = System.nanoTime();
         Jetty.cleanWork();
+        // The kernel's own cost for the same FINs (one process holds both ends: at most 9 000 pairs under a 20 000-descriptor limit).
+        int floorSize = Math.min(9000, Arrays.stream(plan.idle()).max().orElse(100));
+        List<KernelFloor.Result> floor = new ArrayList<>();
+        for (int threads : new int[]{1, 2 * Runtime.getRuntime().availableProcessors()})
+        {
+            KernelFloor.Result result = KernelFloor.run(floorSize, threads);
+            System.out.printf(Locale.ROOT, "kernel floor: %d connections, %d thread(s): shutdownOutput loop %.1f ms, last FIN seen %.1f ms%n",
+                result.connections(), threads, result.loopMs(), result.lastFinSeenMs());
+            floor.add(result);
+        }
         List<DrainAtScale.Run> drains = new ArrayList<>();
         Jetty.Variant[] variants = plan.smoke()
             ? new Jetty.Variant[]{Jetty.Variant.MODULE, Jetty.Variant.STOCK}
@@ -106,7 +116,7 @@ public final class Bench
             System.out.println("under load: " + result);
             load.add(result);
         }
-        return new Results(drains, repeats, overhead, memory, load, Duration.ofNanos(System.nanoTime() - start));
+        return new Results(floor, drains, repeats, overhead, memory, load, Duration.ofNanos(System.nanoTime() - start));
     }
 
     static void write(Results r, boolean smoke, Path out) throws Exception
@@ -130,31 +140,40 @@ public final class Bench
     private static void drainSection(Report report, Results r) throws Exception
     {
         report.heading(2, "1. Drain latency at scale");
-        report.paragraph("N idle keep-alive connections (each has served one request), plus 0 or 10 requests in flight (`/sample/slow?ms=1000`), "
-            + "then SIGTERM. *Idle closed* is when the client saw the last idle connection's FIN (p50 and all), *exit* is when the process ended. "
-            + "Stock `graceful` runs with its default stop timeout (5 s); with `jetty.graceful.shutdownIdleTimeout=-1` it holds idle connections until then.");
+        long busyMs = r.drains().get(0).busyMs();
+        report.paragraph("N idle keep-alive connections (each has served one request), plus 0 or 10 requests in flight (`/sample/slow?ms=" + busyMs + "`), "
+            + "then SIGTERM. *FINs on the wire* are the kernel's timestamps of the server's FINs (tcpdump on `lo`), p50 and the last idle one; "
+            + "*seen by client* is when the client (one Java NIO selector thread, closing each connection on EOF as a browser or a pool does) "
+            + "read them: it shares the two cores with the server, so it lags. *Drained* is the module's summary line (every connection closed), "
+            + "*exit* the process's end. Stock `graceful` runs with its default stop timeout (5 s); with "
+            + "`jetty.graceful.shutdownIdleTimeout=-1` it holds idle connections until then.");
+        StringBuilder floorText = new StringBuilder("The kernel alone, for comparison (no Jetty, no HTTP: one process half-closes loopback connections in a tight loop): ");
+        for (KernelFloor.Result f : r.floor())
+            floorText.append(String.format(Locale.ROOT, "%,d connections on %d thread(s): loop %s ms, last FIN read by the other end %s ms; ",
+                f.connections(), f.threads(), Report.fmt(f.loopMs()), Report.fmt(f.lastFinSeenMs())));
+        report.paragraph(floorText.toString().trim());
         List<List<String>> rows = new ArrayList<>();
         for (DrainAtScale.Run run : r.drains())
         {
             rows.add(List.of(run.variant().label, Integer.toString(run.idle()), Integer.toString(run.busy()),
+                Report.fmt(run.wireIdleFinP50Ms()), Report.fmt(run.wireIdleFinAllMs()),
                 Report.fmt(run.idleClosedP50Ms()), Report.fmt(run.idleClosedMaxMs()),
                 run.idleFin() + " / " + run.idleReset() + " / " + run.idleOpen(),
                 run.busy() == 0 ? "-" : run.busyCompleted() + "/" + run.busy(),
-                Report.fmt(run.exitMs()), run.busy() == 0 ? "-" : Report.fmt(run.exitAfterLastBusyMs())));
+                Report.fmt(run.drainedMs()), Report.fmt(run.exitMs()), run.busy() == 0 ? "-" : Report.fmt(run.exitAfterLastBusyMs())));
         }
-        report.table(List.of("variant", "idle N", "busy", "idle closed p50 (ms)", "all idle closed (ms)", "FIN / RST / open",
-            "busy completed", "exit (ms)", "exit after last busy (ms)"), rows);
+        report.table(List.of("variant", "idle N", "busy", "FINs on the wire p50 (ms)", "all idle FINs on the wire (ms)",
+            "seen by client p50 (ms)", "all seen by client (ms)", "client saw FIN / RST / open", "busy completed", "drained (ms)", "exit (ms)",
+            "exit after last busy (ms)"), rows);
 
         List<String> groups = new ArrayList<>();
         for (int idle : r.drains().stream().mapToInt(DrainAtScale.Run::idle).distinct().toArray())
             groups.add("N=" + idle);
-        for (int busy : new int[]{0, 10})
+        for (int busy : r.drains().stream().mapToInt(DrainAtScale.Run::busy).distinct().toArray())
         {
-            if (r.drains().stream().noneMatch(d -> d.busy() == busy))
-                continue;
             report.target(IDLE_CLOSED_TARGET_MS, "target 100 ms");
-            report.barChart("drain-idle-closed-busy" + busy, "All idle connections closed after SIGTERM, " + busy + " busy", "ms", groups,
-                series(r.drains(), busy, DrainAtScale.Run::idleClosedMaxMs), true);
+            report.barChart("drain-idle-closed-busy" + busy, "Last idle connection's FIN on the wire after SIGTERM, " + busy + " busy", "ms", groups,
+                series(r.drains(), busy, DrainAtScale.Run::wireIdleFinAllMs), true);
             report.barChart("drain-exit-busy" + busy, "Process exit after SIGTERM, " + busy + " busy", "ms", groups,
                 series(r.drains(), busy, DrainAtScale.Run::exitMs), true);
         }
@@ -165,8 +184,9 @@ public final class Bench
         double[] exitAfterBusy = r.busyRepeats().stream().mapToDouble(DrainAtScale.Run::exitAfterLastBusyMs).sorted().toArray();
         double medianDrained = median(afterBusy);
         report.table(List.of("target (module)", "measured", "met?"), List.of(
-            List.of(String.format(Locale.ROOT, "%,d idle connections all closed within 100 ms", big.idle()), Report.fmt(big.idleClosedMaxMs()) + " ms",
-                verdict(big.idleClosedMaxMs() <= IDLE_CLOSED_TARGET_MS)),
+            List.of(String.format(Locale.ROOT, "%,d idle connections all closed within 100 ms (last FIN on the wire)", big.idle()),
+                Report.fmt(big.wireIdleFinAllMs()) + " ms (client saw the last at " + Report.fmt(big.idleClosedMaxMs()) + " ms)",
+                verdict(big.wireIdleFinAllMs() <= IDLE_CLOSED_TARGET_MS)),
             List.of(String.format(Locale.ROOT, "exit within 500 ms with %,d idle, nothing busy", big.idle()), Report.fmt(big.exitMs()) + " ms",
                 verdict(big.exitMs() <= EXIT_IDLE_TARGET_MS)),
             List.of("drain complete within 20 ms (median) of the last busy request's end, JVM exit aside (" + afterBusy.length + " runs, N=100 + 10 busy)",

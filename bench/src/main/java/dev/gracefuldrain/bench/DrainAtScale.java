@@ -84,7 +84,7 @@ final class DrainAtScale
             awaitResponses(selector, idleClients, Duration.ofSeconds(120));
             byte[] slow = ("GET /sample/slow?ms=" + busyMs + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
             List<Client> busyClients = open(selector, jetty.port, busy, true, slow);
-            awaitInFlight(jetty, busy);
+            awaitInFlight(jetty, selector, busy);
 
             FinCapture capture = FinCapture.start(jetty.port);
             long t0Micros = FinCapture.nowEpochMicros();
@@ -246,7 +246,8 @@ final class DrainAtScale
         }
     }
 
-    private static void awaitInFlight(Jetty jetty, int count) throws Exception
+    /** Drives the selector (the busy requests are sent from it) until the webapp counts them in flight. */
+    private static void awaitInFlight(Jetty jetty, Selector selector, int count) throws Exception
     {
         if (count == 0)
             return;
@@ -263,7 +264,7 @@ final class DrainAtScale
                 if (Integer.parseInt(counters.substring(at + 9, end)) >= count)
                     return;
             }
-            Thread.sleep(10);
+            selectOnce(selector, 10);
         }
         throw new IllegalStateException("busy requests did not start");
     }
