@@ -123,24 +123,13 @@ final class DrainReport
     /** e.g. "h1 idle=20 never-used=5, h2 idle=2 never-used=0": the protocols seen, in a fixed order. */
     String closedAtOnce()
     {
-        StringBuilder line = new StringBuilder();
-        for (TrackedConnection.Kind kind : KINDS)
-        {
-            int idle = get(kind, Count.IDLE_CLOSED);
-            int neverUsed = get(kind, Count.NEVER_USED_CLOSED);
-            if (kind != TrackedConnection.Kind.H1 && idle + neverUsed == 0)
-                continue;
-            if (!line.isEmpty())
-                line.append(", ");
-            line.append(kind.label).append(" idle=").append(idle).append(" never-used=").append(neverUsed);
-        }
-        return line.toString();
+        return byKind(Count.IDLE_CLOSED, " idle=", Count.NEVER_USED_CLOSED, " never-used=");
     }
 
     /** e.g. "h1 5, h2 1, ws 2" */
     String busyLeft()
     {
-        return byKind(Count.BUSY_FOUND, true);
+        return byKind(Count.BUSY_FOUND, " ", null, null);
     }
 
     int closingFound()
@@ -151,31 +140,24 @@ final class DrainReport
     /** e.g. "h1 finished=5 aborted=0, ws finished=2 aborted=0" */
     String busyEnded()
     {
-        StringBuilder line = new StringBuilder();
-        for (TrackedConnection.Kind kind : KINDS)
-        {
-            int finished = get(kind, Count.BUSY_FINISHED);
-            int aborted = get(kind, Count.BUSY_ABORTED);
-            if (kind != TrackedConnection.Kind.H1 && finished + aborted == 0)
-                continue;
-            if (!line.isEmpty())
-                line.append(", ");
-            line.append(kind.label).append(" finished=").append(finished).append(" aborted=").append(aborted);
-        }
-        return line.toString();
+        return byKind(Count.BUSY_FINISHED, " finished=", Count.BUSY_ABORTED, " aborted=");
     }
 
-    private String byKind(Count count, boolean alwaysH1)
+    /** One entry per protocol that has a count (h1 always, the usual case), one or two counts each. */
+    private String byKind(Count first, String firstName, Count second, String secondName)
     {
         StringBuilder line = new StringBuilder();
         for (TrackedConnection.Kind kind : KINDS)
         {
-            int n = get(kind, count);
-            if (n == 0 && !(alwaysH1 && kind == TrackedConnection.Kind.H1))
+            int a = get(kind, first);
+            int b = second == null ? 0 : get(kind, second);
+            if (kind != TrackedConnection.Kind.H1 && a + b == 0)
                 continue;
             if (!line.isEmpty())
                 line.append(", ");
-            line.append(kind.label).append(' ').append(n);
+            line.append(kind.label).append(firstName).append(a);
+            if (second != null)
+                line.append(secondName).append(b);
         }
         return line.toString();
     }

@@ -2,9 +2,7 @@ package dev.gracefuldrain.sample;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,29 +21,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * ignoreDrain=true: then it waits on until the module closes it when the drain budget is over.
  * It marks itself as a long response: nothing in its content type says so.
  */
-public class LongPollServlet extends HttpServlet
+public class LongPollServlet extends LongResponseServlet
 {
-    private ScheduledExecutorService timer;
-    private Drain drain;
-
-    @Override
-    public void init()
-    {
-        timer = Executors.newSingleThreadScheduledExecutor(r ->
-        {
-            Thread thread = new Thread(r, "sample-poll-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
-        drain = new Drain(getServletContext());
-    }
-
-    @Override
-    public void destroy()
-    {
-        timer.shutdownNow();
-    }
-
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
     {

@@ -2,9 +2,7 @@ package dev.gracefuldrain.sample;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,31 +22,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * on until the module closes it when the drain budget is over.
  * No thread waits: a timer writes the events; all writes of all streams happen on that one thread.
  */
-public class SseServlet extends HttpServlet
+public class SseServlet extends LongResponseServlet
 {
     private static final byte[] DRAIN_EVENT =
         "event: drain\ndata: server stopping, reconnect elsewhere\n\n".getBytes(StandardCharsets.UTF_8);
-
-    private ScheduledExecutorService timer;
-    private Drain drain;
-
-    @Override
-    public void init()
-    {
-        timer = Executors.newSingleThreadScheduledExecutor(r ->
-        {
-            Thread thread = new Thread(r, "sample-sse-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
-        drain = new Drain(getServletContext());
-    }
-
-    @Override
-    public void destroy()
-    {
-        timer.shutdownNow();
-    }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException

@@ -1,0 +1,35 @@
+package dev.gracefuldrain.sample;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import jakarta.servlet.http.HttpServlet;
+
+/**
+ * What the long responses (server-sent events, long polls) share: no thread waits for them, one timer
+ * per servlet writes or answers, and one {@link Drain} per servlet hears the drain notice.
+ */
+abstract class LongResponseServlet extends HttpServlet
+{
+    protected ScheduledExecutorService timer;
+    protected Drain drain;
+
+    @Override
+    public void init()
+    {
+        String name = "sample-" + getServletName() + "-timer";
+        timer = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            Thread thread = new Thread(r, name);
+            thread.setDaemon(true);
+            return thread;
+        });
+        drain = new Drain(getServletContext());
+    }
+
+    @Override
+    public void destroy()
+    {
+        timer.shutdownNow();
+    }
+}
