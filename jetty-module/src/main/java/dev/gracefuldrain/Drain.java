@@ -76,6 +76,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private CompletableFuture<Void> drained = new CompletableFuture<>();
     private Scheduler.Task abortTask;
     private final List<Scheduler.Task> budgetTasks = new ArrayList<>();
+    private Scheduler.Task handshakeBudget;
     private DrainHandler handler;
     private RepeatedStopGuard repeatedStopGuard;
     private volatile Linger linger;
@@ -295,25 +296,14 @@ public class Drain extends ContainerLifeCycle implements Graceful
             report.found(all[i].kind(), all[i].drain(this, false));
     }
 
-    /** The handshake budget (then cut what is still in its TLS handshake), and the stream budget for long responses. */
+    /** The stream budget for long responses, and the handshake budget if a TLS handshake is waiting. */
     private void scheduleBudgets(DrainReport report)
     {
-        Scheduler scheduler = server.getScheduler();
+        if (report.handshakesWaited() > 0)
+            scheduleHandshakeBudget(report);
         synchronized (this)
         {
-            if (report.handshakesWaited() > 0)
-            {
-                budgetTasks.add(scheduler.schedule(() ->
-                {
-                    for (TrackedConnection connection : tracker.all())
-                    {
-                        TrackedConnection.Found found = connection.drain(this, true);
-                        if (found == TrackedConnection.Found.HANDSHAKE_CLOSED || found == TrackedConnection.Found.NEVER_USED)
-                            report.found(connection.kind(), found);
-                    }
-                }, settings.getHandshakeTimeoutMs(), TimeUnit.MILLISECONDS));
-            }
-            budgetTasks.add(scheduler.schedule(() ->
+            budgetTasks.add(server.getScheduler().schedule(() ->
             {
                 AtomicInteger ended = new AtomicInteger();
                 for (TrackedConnection connection : tracker.all())
@@ -327,6 +317,30 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 if (ended.get() > 0)
                     LOG.info("graceful-drain: stream budget of {} ms over: ended {} long response(s)", settings.getStreamTimeoutMs(), ended.get());
             }, settings.getStreamTimeoutMs(), TimeUnit.MILLISECONDS));
+        }
+    }
+
+    /**
+     * When the handshake budget is over, cut what is still in its TLS handshake. Once per drain, from its
+     * start: a connection accepted just before the listener closed waits no longer than one found by the sweep.
+     */
+    private void scheduleHandshakeBudget(DrainReport report)
+    {
+        synchronized (this)
+        {
+            if (handshakeBudget != null)
+                return;
+            long left = Math.max(0, settings.getHandshakeTimeoutMs() - report.elapsedMs());
+            handshakeBudget = server.getScheduler().schedule(() ->
+            {
+                for (TrackedConnection connection : tracker.all())
+                {
+                    TrackedConnection.Found found = connection.drain(this, true);
+                    if (found == TrackedConnection.Found.HANDSHAKE_CLOSED || found == TrackedConnection.Found.NEVER_USED)
+                        report.found(connection.kind(), found);
+                }
+            }, left, TimeUnit.MILLISECONDS);
+            budgetTasks.add(handshakeBudget);
         }
     }
 
@@ -503,7 +517,12 @@ public class Drain extends ContainerLifeCycle implements Graceful
     {
         DrainReport report = this.report;
         if (report != null && isDraining())
-            report.found(connection.kind(), connection.drain(this, false));
+        {
+            TrackedConnection.Found found = connection.drain(this, false);
+            report.found(connection.kind(), found);
+            if (found == TrackedConnection.Found.HANDSHAKE)
+                scheduleHandshakeBudget(report);
+        }
     }
 
     /** A TLS handshake ended during the drain: a connection that sent no request is closed as never-used. */
@@ -593,6 +612,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 abortTask.cancel();
             budgetTasks.forEach(Scheduler.Task::cancel);
             budgetTasks.clear();
+            handshakeBudget = null;
         }
         report.finish();
         if (report.busyAborted() == 0)
@@ -631,13 +651,13 @@ public class Drain extends ContainerLifeCycle implements Graceful
             counts.getOrDefault(TrackedConnection.State.BUSY, 0), counts.getOrDefault(TrackedConnection.State.LINGERING, 0));
     }
 
-    @ManagedAttribute("Requests handled since start (from the DrainHandler, a StatisticsHandler)")
+    @ManagedAttribute("Requests handled since start (readiness probes aside)")
     public int getRequests()
     {
         return handler == null ? 0 : handler.getRequestTotal();
     }
 
-    @ManagedAttribute("Requests being handled now (from the DrainHandler, a StatisticsHandler)")
+    @ManagedAttribute("Requests being handled now (readiness probes aside)")
     public int getRequestsActive()
     {
         return handler == null ? 0 : handler.getRequestsActive();

@@ -3,26 +3,33 @@ package dev.gracefuldrain;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.handler.StatisticsHandler;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.annotation.Name;
 
 /**
  * Sees every request: marks its connection busy while it is served, idle after; answers the
- * readiness endpoint; during the pre-stop delay and maintenance tells every client to close.
- * A {@link StatisticsHandler}, so the request counters (requests, active requests) come from
- * Jetty's own statistics (readiness probes are not counted).
+ * readiness endpoint; during the pre-stop delay and maintenance tells every client to close; counts
+ * requests (readiness probes aside).
+ * <p>A plain wrapper, not a {@code StatisticsHandler}: that one wraps every request and response in
+ * event-notifying wrappers (about 240 bytes and a layer of calls on every read and write, measured in
+ * the bench), where the drain needs only to hear when each request is done, and two counters.</p>
  */
-public class DrainHandler extends StatisticsHandler
+public class DrainHandler extends Handler.Wrapper
 {
     private final Drain drain;
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final AtomicInteger active = new AtomicInteger();
 
     public DrainHandler(@Name("drain") Drain drain)
     {
@@ -55,7 +62,35 @@ public class DrainHandler extends StatisticsHandler
         }
         if (readiness)
             return ready(request, response, callback, connection);
+        requests.increment();
+        active.incrementAndGet();
+        // Completion of the whole exchange (the response written), not the handler's callback: only then may a FIN follow.
+        Request.addCompletionListener(request, failure -> completed(request, connection, failure));
         return super.handle(request, response, callback);
+    }
+
+    private void completed(Request request, TrackedConnection connection, Throwable failure)
+    {
+        active.decrementAndGet();
+        if (failure != null)
+            failures.increment();
+        if (connection != null)
+            connection.endRequest(request, drain.isDraining());
+    }
+
+    int getRequestTotal()
+    {
+        return requests.intValue();
+    }
+
+    int getRequestsActive()
+    {
+        return active.get();
+    }
+
+    int getFailures()
+    {
+        return failures.intValue();
     }
 
     /** The readiness endpoint: 200 while serving, 503 from the stop request on; the body is the state only. */
@@ -71,12 +106,4 @@ public class DrainHandler extends StatisticsHandler
         return true;
     }
 
-    @Override
-    protected void onComplete(Request request, int status, HttpFields headers, Throwable failure)
-    {
-        super.onComplete(request, status, headers, failure);
-        TrackedConnection connection = drain.tracker().get(request.getConnectionMetaData().getConnection());
-        if (connection != null)
-            connection.endRequest(request, drain.isDraining());
-    }
 }

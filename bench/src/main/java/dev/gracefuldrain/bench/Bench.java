@@ -265,10 +265,12 @@ public final class Bench
             List.of("per tracked connection: dev.gracefuldrain.* objects + their arrays + the tracker's map entries (class histograms, module − stock)",
                 Report.fmt(m.trackedWithArraysPerConnection()), verdict(m.trackedWithArraysPerConnection() <= BYTES_PER_CONNECTION_TARGET)),
             List.of("per connection: whole live heap after a full GC, module − stock (includes noise)", Report.fmt(m.livePerConnection()), "-"),
-            List.of("per request: allocated in the tracking code (TrackedConnection, ConnectionTracker, Drain*)", Report.fmt(m.trackerPerRequest()),
+            List.of("per request: allocated by the tracking (TrackedConnection, ConnectionTracker, Drain, DrainReport)", Report.fmt(m.trackerPerRequest()),
                 verdict(m.trackerPerRequest() < 1)),
-            List.of("per request: allocated by Jetty's StatisticsHandler, which DrainHandler extends (stock's `statistics` module allocates the same)",
-                Report.fmt(m.statisticsPerRequest()), "-"),
+            List.of("per request: allocated for the module's handler: its completion listener and the stream wrapper Jetty makes for it",
+                Report.fmt(m.otherModulePerRequest()), "-"),
+            List.of("per request: allocated by stock's `GracefulHandler`, which the module replaces", Report.fmt(m.gracefulPerRequest()),
+                m.otherModulePerRequest() <= m.gracefulPerRequest() ? "less with the module" : "more with the module"),
             List.of("per request: everything allocated, stock `graceful`", Report.fmt(m.stockTotalPerRequest()), "-"),
             List.of("per request: everything allocated, module", Report.fmt(m.moduleTotalPerRequest()), "-")));
     }

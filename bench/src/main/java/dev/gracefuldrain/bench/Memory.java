@@ -391,17 +391,24 @@ final class Memory
      */
     static Bucket bucket(List<RecordedFrame> frames)
     {
-        for (RecordedFrame frame : frames)
+        for (int i = 0; i < frames.size(); i++)
         {
+            RecordedFrame frame = frames.get(i);
             String type = type(frame);
             if (type.startsWith("java.") || type.startsWith("jdk.") || type.startsWith("sun.") || type.startsWith("com.sun.")
                 || type.startsWith("org.eclipse.jetty.util."))
                 continue;
+            // The stream wrapper Jetty makes for a completion listener is the caller's cost.
+            if (type.equals("org.eclipse.jetty.server.Request") && "addCompletionListener".equals(frame.getMethod().getName())
+                && i + 1 < frames.size() && type(frames.get(i + 1)).startsWith("dev.gracefuldrain."))
+                return Bucket.OTHER_MODULE;
             if (type.startsWith("dev.gracefuldrain."))
             {
+                // The tracking state (connections, their requests, the drain) apart from the handler's completion hook.
                 String simple = type.substring("dev.gracefuldrain.".length());
-                return simple.startsWith("TrackedConnection") || simple.startsWith("ConnectionTracker") || simple.startsWith("Drain")
-                    ? Bucket.TRACKER : Bucket.OTHER_MODULE;
+                boolean tracking = simple.startsWith("TrackedConnection") || simple.startsWith("ConnectionTracker")
+                    || simple.equals("Drain") || simple.startsWith("Drain$") || simple.startsWith("DrainReport");
+                return tracking ? Bucket.TRACKER : Bucket.OTHER_MODULE;
             }
             if (type.startsWith("org.eclipse.jetty.server.handler.StatisticsHandler") || type.startsWith("org.eclipse.jetty.server.handler.EventsHandler"))
                 return Bucket.STATISTICS;
