@@ -166,6 +166,24 @@ public final class Bench
             "seen by client p50 (ms)", "all seen by client (ms)", "client saw FIN / RST / open", "busy completed", "drained (ms)", "exit (ms)",
             "exit after last busy (ms)"), rows);
 
+        // Ratios, stock over module, for each size: how many times sooner the module closes idle connections and exits.
+        List<List<String>> ratios = new ArrayList<>();
+        for (DrainAtScale.Run module : r.drains().stream().filter(d -> d.variant() == Jetty.Variant.MODULE).toList())
+        {
+            List<String> row = new ArrayList<>(List.of(Integer.toString(module.idle()), Integer.toString(module.busy())));
+            for (Jetty.Variant stock : new Jetty.Variant[]{Jetty.Variant.STOCK, Jetty.Variant.STOCK_NO_SHRINK})
+            {
+                DrainAtScale.Run other = r.drains().stream().filter(d -> d.variant() == stock && d.idle() == module.idle() && d.busy() == module.busy())
+                    .findFirst().orElse(null);
+                row.add(other == null ? "-" : Report.fmt(other.wireIdleFinAllMs() / module.wireIdleFinAllMs()) + "×");
+                row.add(other == null ? "-" : Report.fmt(other.exitMs() / module.exitMs()) + "×");
+            }
+            ratios.add(row);
+        }
+        report.paragraph("Stock over module, in the same run (how many times longer stock takes):");
+        report.table(List.of("idle N", "busy", "last idle FIN: stock graceful / module", "exit: stock graceful / module",
+            "last idle FIN: stock, shrink off / module", "exit: stock, shrink off / module"), ratios);
+
         List<String> groups = new ArrayList<>();
         for (int idle : r.drains().stream().mapToInt(DrainAtScale.Run::idle).distinct().toArray())
             groups.add("N=" + idle);
