@@ -22,7 +22,7 @@ final class Overhead
     static final String PATH = "/sample/fast";
 
     /** One measurement: wrk's requests/s and latency percentiles (microseconds). */
-    record Run(Jetty.Variant variant, int round, double rps, double p50us, double p99us, boolean churn)
+    record Run(Jetty.Variant variant, int round, double rps, double p50us, double p99us, boolean churn, double cpuUsPerRequest)
     {
     }
 
@@ -58,7 +58,9 @@ final class Overhead
         try (Jetty jetty = Jetty.start(variant, List.of()))
         {
             wrk(jetty, WARMUP, churn);
+            long cpuBefore = cpuTicks(jetty.pid());
             Wrk wrk = wrk(jetty, each, churn);
+            long cpuAfter = cpuTicks(jetty.pid());
             if (!jetty.process.isAlive())
                 throw new IllegalStateException(variant + " exited during the measurement: " + jetty.log());
             if (wrk.non2xx() > 0)
@@ -66,7 +68,30 @@ final class Overhead
             // A handful of socket errors (a connection closed while wrk reconnects) do not spoil a run; many do.
             if (wrk.socketErrors() > Math.max(10, wrk.requests() / 1000))
                 throw new IllegalStateException(variant + ": " + wrk.socketErrors() + " socket errors:\n" + wrk.output());
-            return new Run(variant, round, wrk.rps(), wrk.p50us(), wrk.p99us(), churn);
+            double cpuUs = (cpuAfter - cpuBefore) * 1e6 / CLOCK_TICKS_PER_SECOND / Math.max(1, wrk.requests());
+            return new Run(variant, round, wrk.rps(), wrk.p50us(), wrk.p99us(), churn, cpuUs);
+        }
+    }
+
+    /** Linux's USER_HZ: /proc reports CPU times in these ticks. */
+    static final double CLOCK_TICKS_PER_SECOND = 100;
+
+    /**
+     * The server process's CPU time so far (user + system, in clock ticks, from /proc/pid/stat): per
+     * request, a measure of cost that a noisy neighbour on the machine disturbs far less than throughput.
+     */
+    static long cpuTicks(long pid)
+    {
+        try
+        {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+            // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+        catch (Exception x)
+        {
+            return 0;
         }
     }
 
