@@ -2,7 +2,6 @@ package dev.gracefuldrain.sample;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,19 +57,6 @@ public class LongPollServlet extends LongResponseServlet
             // The drain, or the client, may have ended the poll before timeout and unsubscribe were set.
             if (ended.get())
                 release();
-        }
-
-        /** Not on the thread that begins the drain: that one has every other webapp to tell. */
-        private void onTimer(Runnable task)
-        {
-            try
-            {
-                timer.execute(task);
-            }
-            catch (RejectedExecutionException x)
-            {
-                // The servlet is being destroyed: the container ends the response itself.
-            }
         }
 
         private void answer(String body, boolean close)

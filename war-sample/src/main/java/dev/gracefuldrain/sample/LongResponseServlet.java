@@ -1,6 +1,7 @@
 package dev.gracefuldrain.sample;
 
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 
 import jakarta.servlet.http.HttpServlet;
@@ -31,5 +32,21 @@ abstract class LongResponseServlet extends HttpServlet
     public void destroy()
     {
         timer.shutdownNow();
+    }
+
+    /**
+     * Runs a task on the timer thread: never on the thread that begins the drain (it has every other
+     * webapp to tell), and never beside a write of the same response (all of them happen there).
+     */
+    protected void onTimer(Runnable task)
+    {
+        try
+        {
+            timer.execute(task);
+        }
+        catch (RejectedExecutionException x)
+        {
+            // The servlet is being destroyed: the container ends the response itself.
+        }
     }
 }

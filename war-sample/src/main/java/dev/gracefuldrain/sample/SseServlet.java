@@ -2,7 +2,6 @@ package dev.gracefuldrain.sample;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -71,19 +70,6 @@ public class SseServlet extends LongResponseServlet
             // The drain, the last tick or the client may have ended the stream before ticks and unsubscribe were set.
             if (ended.get())
                 release();
-        }
-
-        /** The drain event is written on the timer thread too, so it never interleaves with a tick. */
-        private void onTimer(Runnable task)
-        {
-            try
-            {
-                timer.execute(task);
-            }
-            catch (RejectedExecutionException x)
-            {
-                // The servlet is being destroyed: the container ends the response itself.
-            }
         }
 
         private void tick()
