@@ -1,5 +1,6 @@
 package dev.gracefuldrain;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -77,6 +78,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private Scheduler.Task abortTask;
     private final List<Scheduler.Task> budgetTasks = new ArrayList<>();
     private Scheduler.Task handshakeBudget;
+    private volatile Set<Integer> probes = Set.of();
     private DrainHandler handler;
     private RepeatedStopGuard repeatedStopGuard;
     private volatile Linger linger;
@@ -176,7 +178,21 @@ public class Drain extends ContainerLifeCycle implements Graceful
      */
     private void closeListeners()
     {
-        ListenerCloser.close(managed);
+        probes = ListenerCloser.close(managed);
+    }
+
+    /** A connection the listener closer's own probe made: closed like any never-used one, not counted. */
+    private boolean isProbe(TrackedConnection connection)
+    {
+        // Its port is taken for the drain's whole length: the probe closed first, so it sits in TIME_WAIT.
+        return !probes.isEmpty() && connection.connection().getEndPoint().getRemoteSocketAddress() instanceof InetSocketAddress remote
+            && probes.contains(remote.getPort());
+    }
+
+    private void found(DrainReport report, TrackedConnection connection, TrackedConnection.Found found)
+    {
+        if (!isProbe(connection))
+            report.found(connection.kind(), found);
     }
 
     private static boolean isManageable(AbstractConnector connector)
@@ -293,7 +309,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
     private void sweep(DrainReport report, TrackedConnection[] all, int from, int to)
     {
         for (int i = from; i < to; i++)
-            report.found(all[i].kind(), all[i].drain(this, false));
+            found(report, all[i], all[i].drain(this, false));
     }
 
     /** The stream budget for long responses, and the handshake budget if a TLS handshake is waiting. */
@@ -519,7 +535,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
         if (report != null && isDraining())
         {
             TrackedConnection.Found found = connection.drain(this, false);
-            report.found(connection.kind(), found);
+            found(report, connection, found);
             if (found == TrackedConnection.Found.HANDSHAKE)
                 scheduleHandshakeBudget(report);
         }

@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * when it wakes up, a few ms later on a busy machine. Until then the kernel still completes
  * handshakes, and resets those connections when the socket finally closes. A client that reconnects
  * because the drain closed its connection would land in that window. So after closing, wait (bounded)
- * until the kernel refuses a connection: there is no event for it.</p>
+ * until the kernel refuses a connection: there is no event for it. A probe the kernel still completed
+ * shows up in Jetty as a never-used connection; the drain closes it, but does not count it.</p>
  */
 final class ListenerCloser
 {
@@ -35,8 +38,10 @@ final class ListenerCloser
     {
     }
 
-    static void close(List<AbstractConnector> connectors)
+    /** @return the local ports of the probes that connected, so that the drain can tell them from clients */
+    static Set<Integer> close(List<AbstractConnector> connectors)
     {
+        Set<Integer> probes = ConcurrentHashMap.newKeySet();
         List<InetSocketAddress> listening = new ArrayList<>();
         for (AbstractConnector connector : connectors)
         {
@@ -49,7 +54,7 @@ final class ListenerCloser
         long deadline = NanoTime.now() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MS);
         for (InetSocketAddress address : listening)
         {
-            while (accepts(address))
+            while (accepts(address, probes))
             {
                 if (NanoTime.isBefore(deadline, NanoTime.now()))
                 {
@@ -59,6 +64,7 @@ final class ListenerCloser
                 LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
             }
         }
+        return probes;
     }
 
     private static InetAddress probeAddress(String host)
@@ -77,11 +83,12 @@ final class ListenerCloser
     }
 
     /** @return true if the kernel still completed a connection to the address. */
-    private static boolean accepts(InetSocketAddress address)
+    private static boolean accepts(InetSocketAddress address, Set<Integer> probes)
     {
         try (Socket probe = new Socket())
         {
             probe.connect(address, 50);
+            probes.add(probe.getLocalPort());
             return true;
         }
         catch (ConnectException refused)
