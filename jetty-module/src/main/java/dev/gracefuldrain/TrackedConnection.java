@@ -374,9 +374,14 @@ final class TrackedConnection
         return cut;
     }
 
+    /**
+     * Closes the connection now (the linger is over, or the timeout). The endpoint, not the connection:
+     * an HTTP/2 connection's close() only asks its session for a GOAWAY, which the session ignores once
+     * the final GOAWAY is out.
+     */
     void close()
     {
-        connection.close();
+        connection.getEndPoint().close();
     }
 
     /** How a connection that was busy during the drain ended. */

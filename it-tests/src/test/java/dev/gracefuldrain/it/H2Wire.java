@@ -74,6 +74,18 @@ final class H2Wire implements AutoCloseable
         H2Wire wire = new H2Wire(socket);
         wire.out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         wire.frame(SETTINGS, 0, 0, new byte[0]);
+        // Streams only once the server's SETTINGS came: the cleartext connection has then become HTTP/2
+        // (Jetty starts it as HTTP/1.1 and upgrades on the preface), so no test depends on that switch's timing.
+        try
+        {
+            Frame settings = wire.await(SETTINGS, 5000);
+            if (settings == null || settings.type() < 0)
+                throw new IOException("no SETTINGS from the server within 5 s: " + settings);
+        }
+        catch (InterruptedException x)
+        {
+            throw new IOException(x);
+        }
         return wire;
     }
 

@@ -46,7 +46,20 @@ class Http2DrainIT
             H2Wire upload = H2Wire.open(server.port);
             upload.post(1, "/sample/upload", 20_000);
             upload.data(1, 8000, false);
-            DrainScenario.awaitInFlight(server.port, 2, Duration.ofSeconds(20));
+            try
+            {
+                DrainScenario.awaitInFlight(server.port, 2, Duration.ofSeconds(5));
+            }
+            catch (AssertionError x)
+            {
+                StringBuilder frames = new StringBuilder();
+                for (H2Wire.Frame f = upload.next(50); f != null; f = upload.next(50))
+                    frames.append(f).append(f.type() == 3 || f.type() == 7 ? " err=" + f.errorCode() : "").append("; ");
+                StringBuilder bf = new StringBuilder();
+                for (H2Wire.Frame f = busy.next(50); f != null; f = busy.next(50))
+                    bf.append(f).append("; ");
+                throw new AssertionError(x.getMessage() + "\nupload frames: " + frames + "\nbusy frames: " + bf + "\n" + server.log());
+            }
 
             CompletableFuture<IdleWitness> idleSeen = CompletableFuture.supplyAsync(() -> watchIdle(idle));
             long t0 = server.sigterm();

@@ -66,6 +66,38 @@ class LongResponsesIT
         }
     }
 
+    /**
+     * Over HTTP/2 the stream budget ends one stream, not the connection: a server-sent event stream that
+     * ignores the drain is reset when the budget is over, then the connection closes (its final GOAWAY
+     * went out at most a second after the stop).
+     */
+    @Test
+    void h2StreamIgnoringTheDrainIsResetAtTheStreamBudget() throws Exception
+    {
+        Jetty.Base base = Jetty.base("long-responses-h2", Jetty.Enable.START_D, "http", "http2c", "ee10-deploy", "graceful-drain");
+        try (Jetty.Server server = base.start("jetty.drain.timeout=20000", "jetty.drain.streamTimeout=" + STREAM_BUDGET_MS);
+             H2Wire wire = H2Wire.open(server.port))
+        {
+            wire.get(1, "/sample/sse?gapMs=100&ignoreDrain=true");
+            DrainScenario.awaitInFlight(server.port, 1, Duration.ofSeconds(20));
+            long t0 = server.sigterm();
+            H2Wire.Frame reset = wire.await(H2Wire.RST_STREAM, 10_000);
+            H2Wire.Frame end = wire.await(-1, 10_000);
+            long exit = server.awaitExit(Duration.ofSeconds(30));
+            String summary = server.summaryLine();
+            String report = String.format("reset %s at %d ms, end %s, exit %d ms%n%s", reset, reset == null ? -1 : TlsDrainIT.ms(t0, reset.nanos()),
+                end, TlsDrainIT.ms(t0, exit), summary);
+            System.out.println("[long responses h2] " + report);
+            assertAll(report,
+                () -> assertTrue(reset != null && reset.streamId() == 1, "the stream was reset"),
+                () -> assertTrue(reset != null && TlsDrainIT.ms(t0, reset.nanos()) >= STREAM_BUDGET_MS - 100, "not before the stream budget"),
+                () -> assertTrue(reset != null && TlsDrainIT.ms(t0, reset.nanos()) < STREAM_BUDGET_MS + 2000, "soon after it"),
+                () -> assertTrue(end != null && "FIN".equals(end.end()), "then the connection closed with a FIN"),
+                () -> assertTrue(TlsDrainIT.ms(t0, exit) < STREAM_BUDGET_MS + 3000, "the stop did not wait for its 20 s timeout"),
+                () -> assertTrue(summary.contains("long responses ended=1"), "summary counts it"));
+        }
+    }
+
     /** How an exchange ended: a response (complete or not), or a close before any response byte. */
     record Timed(Wire.Response response, String what, long nanos)
     {
