@@ -559,7 +559,8 @@ public class Drain extends ContainerLifeCycle implements Graceful
         DrainReport report = this.report;
         if (report != null)
         {
-            report.ended(connection.kind(), ending);
+            if (!isProbe(connection))
+                report.ended(connection.kind(), ending);
             if (ending != TrackedConnection.Ending.NOT_BUSY)
                 progress();
             completeIfDrained();
