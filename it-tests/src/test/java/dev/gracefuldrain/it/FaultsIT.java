@@ -95,10 +95,12 @@ class FaultsIT
                 () -> assertNotNull(summary, "summary logged"),
                 () -> assertEquals(3, summary.busyAborted(), "slowloris, blocked write, hanging handler: " + summary),
                 () -> assertEquals(1, summary.idleClosed(), "the canary: " + summary),
-                () -> assertEquals(2, summary.busyFinished(), "the aborting client's and the throwing handler's: " + summary),
+                // The throwing handler's, and the aborting client's when the sweep still found it busy: in about one
+                // run in ten the sweep finds that connection already closing and does not count it (see the closing note).
+                () -> assertTrue(summary.busyFinished() >= 1 && summary.busyFinished() <= 2, "the throwing handler's, and the aborting client's: " + summary),
                 () -> assertEquals(1, DrainIT.count(log, "graceful-drain: drained:"), "one summary"),
                 () -> assertTrue(log.matches("(?s).*WARN :dg.Drain:[^\n]*graceful-drain: forcing at \\d+ ms: timeout reached, aborting h1 3 connection\\(s\\).*"), "phase line: forcing"),
-                () -> assertTrue(log.matches("(?s).*graceful-drain: forced in \\d+ ms: h1 finished=2 aborted=3.*"), "phase line: forced"));
+                () -> assertTrue(log.matches("(?s).*graceful-drain: forced in \\d+ ms: h1 finished=[12] aborted=3.*"), "phase line: forced"));
         }
     }
 }
