@@ -142,6 +142,33 @@ class Http2DrainIT
         }
     }
 
+    /** An HTTP/2 stream still running at the timeout: cut, named in the log, its connection closed, and the stop ends. */
+    @Test
+    void h2cStreamCutAtTheTimeout() throws Exception
+    {
+        Jetty.Base base = Jetty.base("h2c-timeout", Jetty.Enable.START_D, "http", "http2c", "ee10-deploy", "graceful-drain");
+        try (Jetty.Server server = base.start("jetty.drain.timeout=1500");
+             H2Wire wire = H2Wire.open(server.port))
+        {
+            wire.get(1, "/sample/slow?ms=60000");
+            DrainScenario.awaitInFlight(server.port, 1, Duration.ofSeconds(20));
+            long t0 = server.sigterm();
+            H2Wire.Frame end = wire.await(-1, 10_000);
+            long exit = server.awaitExit(Duration.ofSeconds(30));
+            String log = server.log();
+            String summary = server.summaryLine();
+            String report = String.format("end %s at %d ms, exit %d ms%n%s", end, end == null ? -1 : TlsDrainIT.ms(t0, end.nanos()), TlsDrainIT.ms(t0, exit), summary);
+            System.out.println("[h2c timeout] " + report);
+            assertAll(report,
+                () -> assertNotNull(end, "the connection was closed"),
+                () -> assertTrue(end != null && TlsDrainIT.ms(t0, end.nanos()) >= 1400, "not before the timeout"),
+                () -> assertTrue(end != null && TlsDrainIT.ms(t0, end.nanos()) < 1500 + 1500, "at the timeout"),
+                () -> assertTrue(TlsDrainIT.ms(t0, exit) < 1500 + 2500, "the stop ended soon after the timeout"),
+                () -> assertTrue(log.matches("(?s).*graceful-drain: cut GET /sample/slow\\?ms=60000 from /127\\.0\\.0\\.1:\\d+ over h2 after \\d+ ms.*"), "the stream is named"),
+                () -> assertTrue(summary.contains("h2 finished=0 aborted=1"), "summary counts it aborted"));
+        }
+    }
+
     /** Sends the rest of the upload once the first GOAWAY is seen; the response must end its stream, then a FIN. */
     private static String finishUpload(H2Wire upload)
     {
