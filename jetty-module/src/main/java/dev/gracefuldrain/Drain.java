@@ -353,7 +353,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 {
                     TrackedConnection.Found found = connection.drain(this, true);
                     if (found == TrackedConnection.Found.HANDSHAKE_CLOSED || found == TrackedConnection.Found.NEVER_USED)
-                        report.found(connection.kind(), found);
+                        found(report, connection, found);
                 }
             }, left, TimeUnit.MILLISECONDS);
             budgetTasks.add(handshakeBudget);
@@ -549,7 +549,7 @@ public class Drain extends ContainerLifeCycle implements Graceful
         {
             TrackedConnection.Found found = connection.drain(this, false);
             if (found == TrackedConnection.Found.NEVER_USED)
-                report.found(connection.kind(), found);
+                found(report, connection, found);
         }
     }
 

@@ -105,5 +105,4 @@ public class DrainHandler extends Handler.Wrapper
         response.write(true, ByteBuffer.wrap((state + "\n").getBytes(StandardCharsets.UTF_8)), callback);
         return true;
     }
-
 }

@@ -2,7 +2,6 @@ package dev.gracefuldrain;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 import org.eclipse.jetty.server.Server;
@@ -71,10 +70,5 @@ final class DrainNotice implements Container.InheritedListener
         CompletableFuture<Duration> notice = draining;
         Executor executor = server.getThreadPool();
         executor.execute(() -> notice.complete(budget));
-    }
-
-    CompletionStage<Duration> stage()
-    {
-        return draining.minimalCompletionStage();
     }
 }

@@ -183,7 +183,6 @@ final class TrackedConnection
             }
             else
             {
-                state = State.LINGERING;
                 linger();
                 return;
             }
@@ -242,7 +241,6 @@ final class TrackedConnection
                         goingAway = http2;
                     else
                     {
-                        state = State.LINGERING;
                         linger();
                         return found;
                     }
@@ -282,7 +280,6 @@ final class TrackedConnection
     {
         if (state == State.LINGERING || state == State.CLOSED)
             return;
-        state = State.LINGERING;
         linger();
     }
 
@@ -293,6 +290,7 @@ final class TrackedConnection
      */
     private void linger()
     {
+        state = State.LINGERING;
         lingerSinceNanos = NanoTime.now();
         connection.getEndPoint().shutdownOutput();
         tracker.lingering();

@@ -10,7 +10,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -305,6 +304,5 @@ final class DrainAtScale
         int busy = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         Jetty.Variant variant = args.length > 2 ? Jetty.Variant.valueOf(args[2]) : Jetty.Variant.MODULE;
         System.out.println(run(variant, idle, busy, 2000).describe());
-        System.out.println(Arrays.toString(args));
     }
 }
