@@ -1,5 +1,6 @@
 package dev.gracefuldrain;
 
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,31 +11,43 @@ import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 
 /**
- * Knows every connection of the managed connectors, from open to close (HTTP/1.1, HTTP/2,
- * WebSocket, and a TLS connection before ALPN chose its protocol), and hands each event to the
- * {@link Drain}. A bean of each managed connector, it also hears the end of every TLS handshake.
+ * Knows every connection of the managed connectors, from open to close (HTTP/1.1, HTTP/2, WebSocket,
+ * and a TLS connection before ALPN chose its protocol), and passes each event on. A bean of each
+ * managed connector, it also hears the end of every TLS handshake.
  */
 final class ConnectionTracker implements Connection.Listener, SslHandshakeListener
 {
+    /** What the drain hears from the tracker. */
+    interface Events
+    {
+        void onOpened(TrackedConnection connection);
+
+        void onHandshakeOver(TrackedConnection connection);
+
+        void onClosed(TrackedConnection connection, TrackedConnection.Ending ending);
+    }
+
     private final Map<Connection, TrackedConnection> connections = new ConcurrentHashMap<>();
     /** TLS connections whose handshake is over; the TLS layer itself is not tracked otherwise. */
     private final Set<SslConnection> handshaken = ConcurrentHashMap.newKeySet();
-    private final Drain drain;
+    private final Linger linger;
+    private final Events events;
 
-    ConnectionTracker(Drain drain)
+    ConnectionTracker(Linger linger, Events events)
     {
-        this.drain = drain;
+        this.linger = linger;
+        this.events = events;
     }
 
     @Override
     public void onOpened(Connection connection)
     {
-        TrackedConnection.Kind kind = TrackedConnection.Kind.of(connection);
-        if (kind == null)
+        Protocol protocol = Protocol.of(connection);
+        if (protocol == null)
             return;
-        TrackedConnection tracked = new TrackedConnection(connection, kind, this);
+        TrackedConnection tracked = new TrackedConnection(connection, protocol, linger);
         connections.put(connection, tracked);
-        drain.onOpened(tracked);
+        events.onOpened(tracked);
     }
 
     @Override
@@ -47,7 +60,7 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
         }
         TrackedConnection tracked = connections.remove(connection);
         if (tracked != null)
-            drain.onClosed(tracked);
+            events.onClosed(tracked, tracked.closed());
     }
 
     @Override
@@ -69,20 +82,14 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
         handshaken.add(endPoint.getSslConnection());
         TrackedConnection tracked = get(endPoint.getConnection());
         if (tracked != null)
-            drain.onHandshakeOver(tracked);
+            events.onHandshakeOver(tracked);
     }
 
-    /** @return true if the connection runs over TLS and its handshake is not over yet. */
-    boolean inTlsHandshake(Connection connection)
+    /** @return true if the connection runs over TLS and its handshake is not over yet */
+    boolean inTlsHandshake(TrackedConnection connection)
     {
-        EndPoint endPoint = connection.getEndPoint();
+        EndPoint endPoint = connection.connection().getEndPoint();
         return endPoint instanceof SslConnection.SslEndPoint ssl && !handshaken.contains(ssl.getSslConnection());
-    }
-
-    /** A connection half-closed: the drain's {@link Linger} will close it if its client does not. */
-    void lingering()
-    {
-        drain.linger().started();
     }
 
     TrackedConnection get(Connection connection)
@@ -108,5 +115,25 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
     int size()
     {
         return connections.size();
+    }
+
+    /** @return e.g. "never-used=1 idle=20 busy=5 lingering=0" */
+    String states()
+    {
+        int[] counts = new int[TrackedConnection.State.values().length];
+        for (TrackedConnection connection : connections.values())
+            counts[connection.state().ordinal()]++;
+        return String.format("never-used=%d idle=%d busy=%d lingering=%d", counts[TrackedConnection.State.NEVER_USED.ordinal()],
+            counts[TrackedConnection.State.IDLE.ordinal()], counts[TrackedConnection.State.BUSY.ordinal()],
+            counts[TrackedConnection.State.LINGERING.ordinal()]);
+    }
+
+    /** @return the connections left, by protocol */
+    Map<Protocol, Integer> byProtocol()
+    {
+        Map<Protocol, Integer> left = new EnumMap<>(Protocol.class);
+        for (TrackedConnection connection : connections.values())
+            left.merge(connection.protocol(), 1, Integer::sum);
+        return left;
     }
 }

@@ -1,20 +1,21 @@
 package dev.gracefuldrain;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.NanoTime;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -23,74 +24,45 @@ import org.eclipse.jetty.util.annotation.Name;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.component.LifeCycle;
-import org.eclipse.jetty.util.thread.Scheduler;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The drain: everything between a stop request and the end of the server's graceful stop.
- * <p>Jetty calls {@link #shutdown()} from {@code Server.stop()} (SIGTERM through
- * {@code jetty.server.stopAtShutdown}, the ShutdownService, {@code jetty.sh stop}, or embedded code).
- * From there, in order:</p>
- * <ol>
- * <li>close the managed connectors' listeners, so no connection arrives and every HTTP/1.1
- * response from here on carries {@code Connection: close};</li>
- * <li>close every idle and never-used connection at once (HTTP/2: two-step GOAWAY, see
- * {@link Http2Drain}); give TLS handshakes in progress their budget; leave busy connections to
- * finish; tell webapps, so they end their long responses ({@link DrainNotice});</li>
- * <li>complete as soon as the last tracked connection has closed,</li>
- * <li>or, at the timeout, abort what is left and log each request cut.</li>
- * </ol>
+ * The drain: a {@link Graceful} bean of the {@link Server}, between a stop request and the end of the
+ * server's graceful stop. See {@link #drain()} for what it does, and does not do.
+ * <p>It runs from the very start of {@code Server.stop()} (SIGTERM through the JVM hook, the
+ * ShutdownService, {@code jetty.sh stop}, or embedded code), before Jetty's own connector shutdown.
+ * Nothing on the stop path waits for a worker of the server's thread pool: the stopping thread does
+ * the work, helped by threads of the drain's own (the sweep's helpers, the webapp notice) and one
+ * scheduler thread for the drain's clocks, lingers and progress. Every wait is bounded.</p>
  */
 @ManagedObject("Drains HTTP/1.1, HTTPS, HTTP/2 and WebSocket connections on stop")
-public class Drain extends ContainerLifeCycle implements Graceful
+public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTracker.Events
 {
     private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
-
     /** Time the server's stop waits beyond our timeout, so that our abort, not Jetty's, ends the drain. */
     static final long ABORT_MARGIN_MS = 1000;
     /** How long a second stop request waits, beyond the server's stop timeout, for the drain in progress. */
     static final long REPEATED_STOP_GRACE_MS = 5000;
-    /** Connections per part of a parallel sweep: below this, one thread is faster than handing work over. */
-    private static final int SWEEP_PART = 256;
     /** The connector protocols the drain knows how to close; a connector with any other is left to Jetty. */
     private static final Set<String> MANAGED_PROTOCOLS = Set.of("http/1.1", "ssl", "alpn", "h2", "h2c", "h2-17", "h2-16", "h2-15", "h2-14");
 
-    enum Phase
-    {
-        SERVING, MAINTENANCE, ADVERTISING, DRAINING, FORCING, STOPPED
-    }
-
     private final Server server;
     private final DrainSettings settings;
-    private final ConnectionTracker tracker = new ConnectionTracker(this);
-    private final List<AbstractConnector> managed = new ArrayList<>();
-    private final ProgressFile progressFile = ProgressFile.inJettyBase();
+    private final Phases phases = new Phases();
+    private final RequestCounts requests = new RequestCounts();
+    private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("graceful-drain", true);
     private final DrainNotice notice;
+    private final List<AbstractConnector> managed = new ArrayList<>();
     private final AtomicInteger drains = new AtomicInteger();
-    private volatile Phase phase = Phase.SERVING;
-    private boolean stopRequested;
-    private boolean skipPreStopDelay;
-    private volatile long lastActivityNanos;
-    private volatile DrainReport report;
-    private volatile String lastSummary = "";
-    private CompletableFuture<Void> drained = new CompletableFuture<>();
-    private Scheduler.Task abortTask;
-    private final List<Scheduler.Task> budgetTasks = new ArrayList<>();
-    private Scheduler.Task handshakeBudget;
-    private volatile Set<Integer> probes = Set.of();
-    private DrainHandler handler;
-    private RepeatedStopGuard repeatedStopGuard;
-    private volatile Linger linger;
-
-    /** The server's own lifecycle: when a stop begins, and when it has ended. */
+    private final Http2Drain.Context http2 = new Http2Drain.Context(scheduler, this::streamRefused);
     private final LifeCycle.Listener serverEvents = new LifeCycle.Listener()
     {
         @Override
         public void lifeCycleStopping(LifeCycle event)
         {
-            // Server.stop() has begun: the earliest moment of any stop request.
-            beginDrain();
+            drain(); // the earliest moment of any stop request
         }
 
         @Override
@@ -105,12 +77,23 @@ public class Drain extends ContainerLifeCycle implements Graceful
             serverStopped();
         }
     };
+    private volatile String lastSummary = "";
+    private volatile ConnectionTracker tracker;
+    private volatile DrainReport report;
+    private Sweep sweep;
+    private Deadlines deadlines;
+    private Advertising advertising;
+    private Progress progress;
+    private RepeatedStopGuard guard;
+    private CompletableFuture<Void> drained;
+    private boolean stopRequested;
 
     public Drain(@Name("server") Server server, @Name("settings") DrainSettings settings)
     {
         this.server = server;
         this.settings = settings;
         this.notice = new DrainNotice(server);
+        addBean(scheduler);
     }
 
     @Override
@@ -118,103 +101,82 @@ public class Drain extends ContainerLifeCycle implements Graceful
     {
         synchronized (this)
         {
-            phase = Phase.SERVING;
+            phases.set(Phases.Phase.SERVING);
             stopRequested = false;
-            skipPreStopDelay = false;
             report = null;
             drained = new CompletableFuture<>();
         }
         notice.reset();
-        // Connectors are looked up now, not when our XML ran, so that connectors which
-        // modules enabled after this one add are managed too.
+        tracker = new ConnectionTracker(new Linger(scheduler, settings.getLingerTimeoutMs()), this);
+        sweep = new Sweep(tracker, scheduler);
+        deadlines = new Deadlines(scheduler, settings);
+        advertising = new Advertising(phases, settings);
+        progress = new Progress(Progress.fileInJettyBase(), scheduler);
+        // Looked up now, not when our XML ran, so that connectors which later modules add are managed too.
         for (Connector connector : server.getConnectors())
         {
-            if (connector instanceof AbstractConnector abstractConnector && isManageable(abstractConnector))
+            if (connector instanceof AbstractConnector c && c.getProtocols().stream().map(p -> p.toLowerCase(Locale.ROOT)).allMatch(MANAGED_PROTOCOLS::contains))
             {
-                // The drain closes idle connections itself; Jetty's shutdown idle-timeout shrink
-                // would also hit busy ones (jetty/jetty.project#11515).
-                abstractConnector.setShutdownIdleTimeout(-1);
-                abstractConnector.addEventListener(tracker);
-                managed.add(abstractConnector);
+                // The drain closes idle connections itself; Jetty's shutdown idle-timeout shrink would also
+                // hit busy ones (jetty/jetty.project#11515).
+                c.setShutdownIdleTimeout(-1);
+                c.addEventListener(tracker);
+                managed.add(c);
             }
             else
-            {
-                LOG.info("graceful-drain: not managing {} (protocols {}): Jetty's own shutdown applies to it",
-                    connector, connector.getProtocols());
-            }
+                LOG.info("graceful-drain: not managing {} (protocols {}): Jetty's own shutdown applies to it", connector, connector.getProtocols());
         }
-        handler = server.getDescendant(DrainHandler.class);
-        linger = new Linger(tracker, server.getScheduler(), settings.getLingerTimeoutMs());
         server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
         server.addEventListener(serverEvents);
         // The server registered itself with the JVM hook and the ShutdownService before starting its beans.
-        repeatedStopGuard = new RepeatedStopGuard(server, this::skipPreStopDelay,
-            settings.getPreStopDelayMs() + server.getStopTimeout() + REPEATED_STOP_GRACE_MS);
-        repeatedStopGuard.install(settings.getPreStopDelayMs() > 0);
+        guard = new RepeatedStopGuard(server, advertising::skip, settings.getPreStopDelayMs() + server.getStopTimeout() + REPEATED_STOP_GRACE_MS);
+        guard.install(advertising.hasDelay());
         LOG.info("graceful-drain: {}, managing {} connector(s)", settings, managed.size());
         super.doStart();
+        // Its thread exists before any stop: the stop path starts no thread for its clocks.
+        scheduler.schedule(() -> { }, 0, TimeUnit.MILLISECONDS);
     }
 
     @Override
     protected void doStop() throws Exception
     {
         super.doStop();
-        for (AbstractConnector connector : managed)
-            connector.removeEventListener(tracker);
+        managed.forEach(c -> c.removeEventListener(tracker));
         managed.clear();
     }
 
     private void serverStopped()
     {
         server.removeEventListener(serverEvents);
-        if (repeatedStopGuard != null)
-            repeatedStopGuard.serverStopped();
+        if (guard != null)
+            guard.serverStopped();
     }
 
-    /**
-     * Closes the managed connectors' listening sockets, for real (see {@link ListenerCloser}).
-     * With {@code acceptors=0} Jetty keeps the socket open until the connector stops; connections
-     * accepted meanwhile are closed as never-used.
-     */
-    private void closeListeners()
-    {
-        probes = ListenerCloser.close(managed);
-    }
-
-    /** A connection the listener closer's own probe made: closed like any never-used one, not counted. */
-    private boolean isProbe(TrackedConnection connection)
-    {
-        // Its port is taken for the drain's whole length: the probe closed first, so it sits in TIME_WAIT.
-        return !probes.isEmpty() && connection.connection().getEndPoint().getRemoteSocketAddress() instanceof InetSocketAddress remote
-            && probes.contains(remote.getPort());
-    }
-
-    private void found(DrainReport report, TrackedConnection connection, TrackedConnection.Found found)
-    {
-        if (!isProbe(connection))
-            report.found(connection.kind(), found);
-    }
-
-    private static boolean isManageable(AbstractConnector connector)
-    {
-        return connector.getProtocols().stream().map(p -> p.toLowerCase(Locale.ROOT)).allMatch(MANAGED_PROTOCOLS::contains);
-    }
-
-    /**
-     * Called by {@code Graceful.shutdown(server)} during {@code Server.stop()}; the drain began
-     * already when the server started stopping, so this only hands Jetty the future to wait for.
-     */
+    /** Called by {@code Server.stop()}; the drain began when the server started stopping, this hands Jetty its end. */
     @Override
     public CompletableFuture<Void> shutdown()
     {
-        return beginDrain();
+        return drain();
     }
 
     /**
-     * The stop request. Runs at the very start of {@code Server.stop()}, before Jetty's own
-     * connector shutdown, so that no Jetty behaviour of a shut-down connector runs ahead of the drain.
+     * The stop sequence, once per stop; returns when the drain is under way, with the future that
+     * completes when it is over. In order:
+     * <ol>
+     * <li>advertise, if there is a pre-stop delay ({@link Advertising});</li>
+     * <li>close the listeners, for real ({@link ListenerCloser}); from here on every HTTP/1.1 response
+     * carries {@code Connection: close};</li>
+     * <li>sweep: FIN every idle and never-used connection now (TLS: after close_notify; HTTP/2: its first
+     * GOAWAY); leave busy ones, and those with a request on its way, to finish ({@link Sweep});</li>
+     * <li>tell the webapps, so they end their long responses ({@link DrainNotice});</li>
+     * <li>arm the deadlines: the timeout, the stream and handshake budgets ({@link Deadlines});</li>
+     * <li>await the final GOAWAYs of HTTP/2 connections, at most one PING round trip ({@link Http2Drain});</li>
+     * <li>complete when the last connection has closed, or at the timeout, with what is left aborted.</li>
+     * </ol>
+     * It does not close connectors it does not manage (other protocols: Jetty's own shutdown applies), nor
+     * wait for a WebSocket closing handshake (Jetty sends 1001 and closes), nor retry a request for a client.
      */
-    private CompletableFuture<Void> beginDrain()
+    private CompletableFuture<Void> drain()
     {
         synchronized (this)
         {
@@ -222,462 +184,215 @@ public class Drain extends ContainerLifeCycle implements Graceful
                 return drained;
             stopRequested = true;
         }
-
-        // 0. Optionally, advertise first: keep serving while clients and load balancers move away.
-        advertise();
+        advertising.advertise();
 
         DrainReport report = new DrainReport();
-        long listenersClosedMs;
+        sweep.ignoreProbes(ListenerCloser.close(managed));
+        long listenersClosedMs = report.elapsedMs();
         synchronized (this)
         {
-            // 1. Listeners first, before anything tells a client to go: no connection arrives that
-            // the sweep could miss, and clients that reconnect because of what follows are refused.
-            closeListeners();
-            listenersClosedMs = report.elapsedMs();
             this.report = report;
-            phase = Phase.DRAINING;
-            abortTask = server.getScheduler().schedule(this::abort, settings.getTimeoutMs(), TimeUnit.MILLISECONDS);
+            phases.set(Phases.Phase.DRAINING);
         }
-        // Marked shut down, the connectors make every response Jetty commits from here on carry
-        // Connection: close (and Jetty half-closes after a keep-alive response it finishes now).
-        for (AbstractConnector connector : managed)
-            connector.shutdown();
+        deadlines.timeout(this::abort);
+        managed.forEach(AbstractConnector::shutdown);
 
-        // 2. Idle and never-used connections get their FIN (HTTP/2: GOAWAY) now; busy ones are left to finish.
-        sweep(report);
-        // Webapps are told next, so that they can end their long responses within the stream budget.
+        sweep.all(report, http2);
         notice.drainBegan(Duration.ofMillis(settings.getStreamTimeoutMs()));
-        scheduleBudgets(report);
-        // Logged after the FINs are out, so that logging never delays them; each line says when it happened.
-        LOG.info("graceful-drain: {}listeners closed in {} ms", settings.getPreStopDelayMs() > 0 ? "" : "stop requested; ", listenersClosedMs);
-        LOG.info("graceful-drain: idle closed in {} ms: {}; busy left to finish within {} ms: {}; already closing: {}; in TLS handshake: {}",
-            report.elapsedMs(), report.closedAtOnce(), settings.getTimeoutMs(), report.busyLeft(), report.closingFound(), report.handshakesWaited());
-        progress();
+        deadlines.streamBudget(() -> endLongResponses(report));
+        if (report.handshakesWaited() > 0)
+            deadlines.handshakeBudget(report.elapsedMs(), () -> sweep.cutHandshakes(report, http2));
+        report.listenersClosed(listenersClosedMs, advertising.hasDelay());
+        report.swept(settings.getTimeoutMs());
+        progress.changed(this::progressLine);
 
-        // HTTP/2 connections get their final GOAWAY after one PING round trip; Server.stop() goes on once they have.
+        // Jetty's own HTTP/2 shutdown comes next in Server.stop(): it must find every final GOAWAY out.
         long pingDeadline = NanoTime.now() + TimeUnit.MILLISECONDS.toNanos(Http2Drain.MAX_PING_WAIT_MS + 100);
         for (TrackedConnection connection : tracker.all())
-        {
-            if (connection.kind() == TrackedConnection.Kind.H2)
-                connection.awaitFinalGoAway(pingDeadline);
-        }
+            connection.awaitFinalGoAway(pingDeadline);
 
-        // 3. Done now if nothing is busy; otherwise the last close completes it (onClosed).
         completeIfDrained();
         return drained;
     }
 
-    /**
-     * Closes every idle and never-used connection now; counts what it found in the report.
-     * Thousands of FINs take a while: nearly all of it is the kernel's shutdown(2), which also wakes the
-     * peer, so the work is split into twice as many parts as there are cores (measured: 10 000 connections
-     * on 2 cores, 290 ms in 2 parts, 150-260 ms in 4): this thread takes one, the server's thread pool the others.
-     */
-    private void sweep(DrainReport report)
+    /** A connection accepted just before the listener closed, or that ALPN made: found like the others. */
+    @Override
+    public void onOpened(TrackedConnection connection)
     {
-        TrackedConnection[] all = tracker.snapshot();
-        int parts = Math.max(1, Math.min(2 * Runtime.getRuntime().availableProcessors(), all.length / SWEEP_PART));
-        CountDownLatch helpers = new CountDownLatch(parts - 1);
-        for (int part = 1; part < parts; part++)
-        {
-            int from = part * all.length / parts;
-            int to = (part + 1) * all.length / parts;
-            server.getThreadPool().execute(() ->
-            {
-                try
-                {
-                    sweep(report, all, from, to);
-                }
-                finally
-                {
-                    helpers.countDown();
-                }
-            });
-        }
-        sweep(report, all, 0, all.length / parts);
-        try
-        {
-            // Bounded: a part not done by then is still done by its thread, only not before the log line.
-            helpers.await(5, TimeUnit.SECONDS);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
+        DrainReport report = this.report;
+        if (report != null && phases.isDraining() && sweep.one(connection, report, http2) == TrackedConnection.Found.HANDSHAKE)
+            deadlines.handshakeBudget(report.elapsedMs(), () -> sweep.cutHandshakes(report, http2));
     }
 
-    private void sweep(DrainReport report, TrackedConnection[] all, int from, int to)
+    /** A TLS handshake ended during the drain: the connection is found now (never-used: closed). */
+    @Override
+    public void onHandshakeOver(TrackedConnection connection)
     {
-        for (int i = from; i < to; i++)
-            found(report, all[i], all[i].drain(this, false));
-    }
-
-    /** The stream budget for long responses, and the handshake budget if a TLS handshake is waiting. */
-    private void scheduleBudgets(DrainReport report)
-    {
-        if (report.handshakesWaited() > 0)
-            scheduleHandshakeBudget(report);
-        synchronized (this)
-        {
-            budgetTasks.add(server.getScheduler().schedule(() ->
-            {
-                AtomicInteger ended = new AtomicInteger();
-                for (TrackedConnection connection : tracker.all())
-                {
-                    connection.endLongResponses(n ->
-                    {
-                        ended.addAndGet(n);
-                        report.longResponsesEnded(n);
-                    });
-                }
-                if (ended.get() > 0)
-                    LOG.info("graceful-drain: stream budget of {} ms over: ended {} long response(s)", settings.getStreamTimeoutMs(), ended.get());
-            }, settings.getStreamTimeoutMs(), TimeUnit.MILLISECONDS));
-        }
-    }
-
-    /**
-     * When the handshake budget is over, cut what is still in its TLS handshake. Once per drain, from its
-     * start: a connection accepted just before the listener closed waits no longer than one found by the sweep.
-     */
-    private void scheduleHandshakeBudget(DrainReport report)
-    {
-        synchronized (this)
-        {
-            if (handshakeBudget != null)
-                return;
-            long left = Math.max(0, settings.getHandshakeTimeoutMs() - report.elapsedMs());
-            handshakeBudget = server.getScheduler().schedule(() ->
-            {
-                for (TrackedConnection connection : tracker.all())
-                {
-                    TrackedConnection.Found found = connection.drain(this, true);
-                    if (found == TrackedConnection.Found.HANDSHAKE_CLOSED || found == TrackedConnection.Found.NEVER_USED)
-                        found(report, connection, found);
-                }
-            }, left, TimeUnit.MILLISECONDS);
-            budgetTasks.add(handshakeBudget);
-        }
-    }
-
-    /**
-     * The pre-stop delay: the listener stays open and everything is served, but the readiness
-     * endpoint answers 503 and every response says {@code Connection: close}, so that load balancers
-     * and pooled clients move away. It ends when {@code jetty.drain.preStopDelay} is over, after
-     * {@code jetty.drain.quietPeriod} without a request (readiness probes aside), or at a second stop request.
-     */
-    private void advertise()
-    {
-        long delayMs = settings.getPreStopDelayMs();
-        if (delayMs <= 0)
-            return;
-        long quietNanos = TimeUnit.MILLISECONDS.toNanos(settings.getQuietPeriodMs());
-        long start = NanoTime.now();
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(delayMs);
-        lastActivityNanos = start;
-        phase = Phase.ADVERTISING;
-        LOG.info("graceful-drain: stop requested; advertising for up to {} ms (readiness 503, Connection: close on every response), ending after {} ms without a request",
-            delayMs, settings.getQuietPeriodMs());
-        String ended;
-        synchronized (this)
-        {
-            while (true)
-            {
-                long now = NanoTime.now();
-                long quietEnd = lastActivityNanos + quietNanos;
-                if (skipPreStopDelay)
-                {
-                    ended = "a second stop request";
-                    break;
-                }
-                if (now - deadline >= 0)
-                {
-                    ended = "the delay is over";
-                    break;
-                }
-                if (quietNanos > 0 && now - quietEnd >= 0)
-                {
-                    ended = "no request for " + settings.getQuietPeriodMs() + " ms";
-                    break;
-                }
-                long until = quietNanos > 0 && quietEnd - deadline < 0 ? quietEnd : deadline;
-                try
-                {
-                    wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - now)));
-                }
-                catch (InterruptedException x)
-                {
-                    Thread.currentThread().interrupt();
-                    ended = "an interrupt";
-                    break;
-                }
-            }
-        }
-        LOG.info("graceful-drain: advertised for {} ms, ended by {}", TimeUnit.NANOSECONDS.toMillis(NanoTime.since(start)), ended);
-    }
-
-    /** A request other than a readiness probe arrived while advertising: the quiet period starts over. */
-    void onActivity()
-    {
-        lastActivityNanos = NanoTime.now();
-    }
-
-    /** A second stop request: skip what is left of the pre-stop delay; the drain goes on as usual. */
-    void skipPreStopDelay()
-    {
-        synchronized (this)
-        {
-            skipPreStopDelay = true;
-            notifyAll();
-        }
+        DrainReport report = this.report;
+        if (report != null && phases.isDraining() && connection.protocol() != Protocol.PENDING)
+            sweep.one(connection, report, http2);
     }
 
     @Override
-    public boolean isShutdown()
+    public void onClosed(TrackedConnection connection, TrackedConnection.Ending ending)
     {
-        return phase != Phase.SERVING;
+        DrainReport report = this.report;
+        if (report == null)
+            return;
+        report.ended(connection.protocol(), ending);
+        if (ending != TrackedConnection.Ending.NOT_BUSY)
+            progress.changed(this::progressLine);
+        completeIfDrained();
     }
 
-    /** @return true once the listeners are closed: idle connections are closed, busy ones finish. */
-    boolean isDraining()
+    /** The stream budget is over: end the long responses still running; counted before they end. */
+    private void endLongResponses(DrainReport report)
     {
-        Phase p = phase;
-        return p != Phase.SERVING && p != Phase.ADVERTISING;
-    }
-
-    /** @return true while every response must tell its client to go: the pre-stop delay, or maintenance. */
-    boolean isTellingClientsToGo()
-    {
-        Phase p = phase;
-        return p == Phase.ADVERTISING || p == Phase.MAINTENANCE;
-    }
-
-    boolean isAdvertising()
-    {
-        return phase == Phase.ADVERTISING;
-    }
-
-    /**
-     * A maintenance drain, without stopping: readiness answers 503, every response carries
-     * {@code Connection: close}, idle and never-used connections are closed now; the listener stays
-     * open, so nothing is refused. {@link #resumeServing()} goes back.
-     */
-    @ManagedOperation(value = "Start a maintenance drain: readiness 503, Connection: close, idle connections closed; the listener stays open", impact = "ACTION")
-    public String startMaintenance()
-    {
-        synchronized (this)
+        List<Callback[]> ending = new ArrayList<>();
+        int count = 0;
+        for (TrackedConnection connection : tracker.all())
         {
-            if (phase != Phase.SERVING)
-                return "not serving: " + readinessState();
-            phase = Phase.MAINTENANCE;
+            Callback[] callbacks = connection.takeLongResponses();
+            count += callbacks.length;
+            if (callbacks.length > 0)
+                ending.add(callbacks);
         }
-        DrainReport found = new DrainReport();
-        sweep(found);
-        int idle = found.idleClosed() + found.neverUsedClosed();
-        LOG.info("graceful-drain: maintenance: readiness 503, Connection: close on every response; closed {} idle or never-used connection(s)", idle);
-        return "maintenance: closed " + idle + " idle or never-used connection(s)";
-    }
-
-    @ManagedOperation(value = "End a maintenance drain: serve normally again", impact = "ACTION")
-    public String resumeServing()
-    {
-        synchronized (this)
+        if (count > 0)
+            report.longResponsesEnded(settings.getStreamTimeoutMs(), count);
+        for (Callback[] callbacks : ending)
         {
-            if (phase != Phase.MAINTENANCE)
-                return "not in maintenance: " + readinessState();
-            phase = Phase.SERVING;
+            for (Callback callback : callbacks)
+                callback.failed(new EofException("graceful-drain: long response ended at the stream budget"));
         }
-        LOG.info("graceful-drain: maintenance over: serving");
-        return "serving";
     }
 
-    String readinessPath()
+    /** The timeout: say what is cut, then close what is left; the last close completes the drain. */
+    private void abort()
     {
-        return settings.getReadinessPath();
+        if (!phases.move(Phases.Phase.DRAINING, Phases.Phase.FORCING))
+            return;
+        report.forcing(tracker.byProtocol());
+        long now = NanoTime.now();
+        TrackedConnection[] left = tracker.snapshot();
+        for (TrackedConnection connection : left)
+        {
+            for (String cut : connection.abort(now))
+                report.cut(cut);
+        }
+        for (TrackedConnection connection : left)
+            connection.close();
+        completeIfDrained();
     }
 
-    /** What the readiness endpoint reports: the phase, and nothing else. */
-    String readinessState()
+    private void completeIfDrained()
     {
-        return phase.name().toLowerCase(Locale.ROOT);
+        if (!tracker.isEmpty() || !(phases.move(Phases.Phase.DRAINING, Phases.Phase.STOPPED) || phases.move(Phases.Phase.FORCING, Phases.Phase.STOPPED)))
+            return;
+        deadlines.cancel();
+        // Off the closing thread, which may be a selector: the summary is logged and written before Jetty goes on.
+        scheduler.schedule(() ->
+        {
+            lastSummary = report.finish(requests.total(), requests.failures());
+            drains.incrementAndGet();
+            progress.write(Progress.finalLine(progressLine(), lastSummary));
+            drained.complete(null);
+        }, 0, TimeUnit.MILLISECONDS);
     }
 
-    Linger linger()
+    private String progressLine()
     {
-        return linger;
+        DrainReport report = this.report;
+        return Progress.line(phases.get().name(), report == null ? 0 : report.elapsedMs(), settings.getTimeoutMs(), tracker.size(),
+            report == null ? 0 : report.busyFinished(), report == null ? 0 : report.busyAborted());
     }
 
-    Scheduler scheduler()
-    {
-        return server.getScheduler();
-    }
-
-    /** HTTP/2: a stream above the final GOAWAY's last id was refused. */
-    void onStreamRefused()
+    private void streamRefused()
     {
         DrainReport report = this.report;
         if (report != null)
             report.streamRefused();
     }
 
-    ConnectionTracker tracker()
-    {
-        return tracker;
-    }
-
-    /**
-     * A connection accepted just before the listener closed is never-used: closed at once. So is one
-     * that ALPN (or an upgrade) made of a connection the drain already knew, unless it is busy.
-     */
-    void onOpened(TrackedConnection connection)
-    {
-        DrainReport report = this.report;
-        if (report != null && isDraining())
-        {
-            TrackedConnection.Found found = connection.drain(this, false);
-            found(report, connection, found);
-            if (found == TrackedConnection.Found.HANDSHAKE)
-                scheduleHandshakeBudget(report);
-        }
-    }
-
-    /** A TLS handshake ended during the drain: a connection that sent no request is closed as never-used. */
-    void onHandshakeOver(TrackedConnection connection)
-    {
-        DrainReport report = this.report;
-        if (report != null && isDraining() && connection.kind() != TrackedConnection.Kind.PENDING)
-        {
-            TrackedConnection.Found found = connection.drain(this, false);
-            if (found == TrackedConnection.Found.NEVER_USED)
-                found(report, connection, found);
-        }
-    }
-
-    void onClosed(TrackedConnection connection)
-    {
-        TrackedConnection.Ending ending = connection.closed();
-        DrainReport report = this.report;
-        if (report != null)
-        {
-            if (!isProbe(connection))
-                report.ended(connection.kind(), ending);
-            if (ending != TrackedConnection.Ending.NOT_BUSY)
-                progress();
-            completeIfDrained();
-        }
-    }
-
-    /** One line for the stop command ({@link StopCommand}): the phase, time against the timeout, connections left. */
-    private void progress()
-    {
-        DrainReport report = this.report;
-        Phase phase = this.phase;
-        String line = String.format("phase=%s elapsedMs=%d timeoutMs=%d left=%d finished=%d aborted=%d", phase,
-            report == null ? 0 : report.elapsedMs(), settings.getTimeoutMs(), tracker.size(),
-            report == null ? 0 : report.busyFinished(), report == null ? 0 : report.busyAborted());
-        progressFile.write(phase == Phase.STOPPED ? line + " summary=" + lastSummary : line);
-    }
-
-    /** A request arrived on a connection the drain had already half-closed: it is not handled. */
-    void onLateRequest()
+    void lateRequestRefused()
     {
         DrainReport report = this.report;
         if (report != null)
             report.lateRequestRefused();
     }
 
-    /** 4. The timeout: abort what is left, and say what was cut. */
-    private void abort()
+    void onActivity()
     {
-        synchronized (this)
-        {
-            if (phase != Phase.DRAINING)
-                return;
-            phase = Phase.FORCING;
-        }
-        EnumMap<TrackedConnection.Kind, Integer> left = new EnumMap<>(TrackedConnection.Kind.class);
-        for (TrackedConnection connection : tracker.all())
-            left.merge(connection.kind(), 1, Integer::sum);
-        StringBuilder kinds = new StringBuilder();
-        left.forEach((kind, count) -> kinds.append(kinds.isEmpty() ? "" : ", ").append(kind.label).append(' ').append(count));
-        LOG.warn("graceful-drain: forcing at {} ms: timeout reached, aborting {} connection(s)", report.elapsedMs(), kinds);
-        // Say what is cut first, then close: the last close ends the drain and its report.
-        long now = NanoTime.now();
-        List<TrackedConnection> toClose = new ArrayList<>();
-        for (TrackedConnection connection : tracker.all())
-        {
-            toClose.add(connection);
-            for (String cut : connection.abort(now))
-                LOG.warn("graceful-drain: cut {}", cut);
-        }
-        toClose.forEach(TrackedConnection::close);
-        completeIfDrained();
+        advertising.onActivity();
     }
 
-    private void completeIfDrained()
+    TrackedConnection tracked(Connection connection)
     {
-        if (!tracker.isEmpty())
-            return;
-        DrainReport report;
-        synchronized (this)
-        {
-            if (phase != Phase.DRAINING && phase != Phase.FORCING)
-                return;
-            phase = Phase.STOPPED;
-            report = this.report;
-            if (abortTask != null)
-                abortTask.cancel();
-            budgetTasks.forEach(Scheduler.Task::cancel);
-            budgetTasks.clear();
-            handshakeBudget = null;
-        }
-        report.finish();
-        if (report.busyAborted() == 0)
-            LOG.info("graceful-drain: busy finished in {} ms: {}", report.elapsedMs(), report.busyEnded());
-        else
-            LOG.info("graceful-drain: forced in {} ms: {}", report.elapsedMs(), report.busyEnded());
-        lastSummary = report.summary() + (handler == null ? ""
-            : String.format("; since start: requests=%d, request failures=%d", handler.getRequestTotal(), handler.getFailures()))
-            + "; " + report.byProtocol();
-        drains.incrementAndGet();
-        LOG.info("graceful-drain: drained: {}", lastSummary);
-        progress();
-        drained.complete(null);
+        return tracker.get(connection);
     }
 
-    @ManagedAttribute("The drain phase: SERVING, ADVERTISING, DRAINING, FORCING or STOPPED")
+    boolean isReadinessProbe(Request request)
+    {
+        return settings.getReadinessPath() != null && settings.getReadinessPath().equals(request.getHttpURI().getPath());
+    }
+
+    Phases phases()
+    {
+        return phases;
+    }
+
+    RequestCounts requestCounts()
+    {
+        return requests;
+    }
+
+    @Override
+    public boolean isShutdown()
+    {
+        return phases.get() != Phases.Phase.SERVING;
+    }
+
+    @ManagedOperation(value = "Start a maintenance drain: readiness 503, Connection: close, idle connections closed; the listener stays open", impact = "ACTION")
+    public String startMaintenance()
+    {
+        return advertising.startMaintenance(() -> sweep.closeIdle(http2));
+    }
+
+    @ManagedOperation(value = "End a maintenance drain: serve normally again", impact = "ACTION")
+    public String resumeServing()
+    {
+        return advertising.resumeServing();
+    }
+
+    @ManagedAttribute("The drain phase: SERVING, MAINTENANCE, ADVERTISING, DRAINING, FORCING or STOPPED")
     public String getPhase()
     {
-        return phase.name();
+        return phases.get().name();
     }
 
     @ManagedAttribute("Connections tracked on the managed connectors")
     public int getConnections()
     {
-        return tracker.size();
+        ConnectionTracker tracker = this.tracker;
+        return tracker == null ? 0 : tracker.size();
     }
 
     @ManagedAttribute("Tracked connections by state, e.g. never-used=1 idle=20 busy=5 lingering=0")
     public String getConnectionStates()
     {
-        EnumMap<TrackedConnection.State, Integer> counts = new EnumMap<>(TrackedConnection.State.class);
-        for (TrackedConnection connection : tracker.all())
-            counts.merge(connection.state(), 1, Integer::sum);
-        return String.format("never-used=%d idle=%d busy=%d lingering=%d",
-            counts.getOrDefault(TrackedConnection.State.NEVER_USED, 0), counts.getOrDefault(TrackedConnection.State.IDLE, 0),
-            counts.getOrDefault(TrackedConnection.State.BUSY, 0), counts.getOrDefault(TrackedConnection.State.LINGERING, 0));
+        ConnectionTracker tracker = this.tracker;
+        return tracker == null ? "" : tracker.states();
     }
 
     @ManagedAttribute("Requests handled since start (readiness probes aside)")
     public int getRequests()
     {
-        return handler == null ? 0 : handler.getRequestTotal();
+        return (int)requests.total();
     }
 
     @ManagedAttribute("Requests being handled now (readiness probes aside)")
     public int getRequestsActive()
     {
-        return handler == null ? 0 : handler.getRequestsActive();
+        return requests.active();
     }
 
     @ManagedAttribute("How many drains have completed since this server was created")
@@ -695,6 +410,6 @@ public class Drain extends ContainerLifeCycle implements Graceful
     @Override
     public String toString()
     {
-        return String.format("%s@%x{%s,%s}", getClass().getSimpleName(), hashCode(), phase, settings);
+        return String.format("%s@%x{%s,%s}", getClass().getSimpleName(), hashCode(), phases.get(), settings);
     }
 }

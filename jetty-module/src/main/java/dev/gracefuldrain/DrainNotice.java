@@ -2,7 +2,6 @@ package dev.gracefuldrain;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ContextHandler;
@@ -64,11 +63,21 @@ final class DrainNotice implements Container.InheritedListener
         context.setAttribute(DRAINING_ATTRIBUTE, draining.minimalCompletionStage());
     }
 
-    /** The drain began: run the webapps' callbacks on Jetty's threads, not the one draining. */
+    /**
+     * The drain began: the webapps' callbacks run on a thread of the drain's own, neither on the
+     * stopping thread (a callback that blocks must not hold the drain) nor on the server's pool (every
+     * worker may be busy at a stop under load).
+     */
     void drainBegan(Duration budget)
     {
         CompletableFuture<Duration> notice = draining;
-        Executor executor = server.getThreadPool();
-        executor.execute(() -> notice.complete(budget));
+        if (!notice.isDone() && notice.getNumberOfDependents() == 0)
+        {
+            notice.complete(budget);
+            return;
+        }
+        Thread thread = new Thread(() -> notice.complete(budget), "graceful-drain-notice");
+        thread.setDaemon(true);
+        thread.start();
     }
 }

@@ -1,15 +1,22 @@
 package dev.gracefuldrain;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.eclipse.jetty.util.NanoTime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** What one drain did, counted by protocol as it happens; {@link #summary()} is the line an operator reads. */
+/**
+ * What one drain did, counted by protocol as it happens, and every line the drain logs about it; the
+ * summary ({@link #finish}) is the line an operator reads, and what the stop command shows.
+ */
 final class DrainReport
 {
-    private static final TrackedConnection.Kind[] KINDS = TrackedConnection.Kind.values();
+    private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
+    private static final Protocol[] PROTOCOLS = Protocol.values();
 
     private enum Count
     {
@@ -19,7 +26,7 @@ final class DrainReport
     private static final int COUNTS = Count.values().length;
 
     private final long startNanos = NanoTime.now();
-    private final AtomicIntegerArray counts = new AtomicIntegerArray(KINDS.length * COUNTS);
+    private final AtomicIntegerArray counts = new AtomicIntegerArray(PROTOCOLS.length * COUNTS);
     private final AtomicInteger handshakesWaited = new AtomicInteger();
     private final AtomicInteger handshakesCut = new AtomicInteger();
     private final AtomicInteger lateRequestsRefused = new AtomicInteger();
@@ -27,44 +34,48 @@ final class DrainReport
     private final AtomicInteger longResponsesEnded = new AtomicInteger();
     private volatile long drainMs = -1;
 
-    private void add(TrackedConnection.Kind kind, Count count)
+    private void add(Protocol protocol, Count count)
     {
-        counts.incrementAndGet(kind.ordinal() * COUNTS + count.ordinal());
+        counts.incrementAndGet(protocol.ordinal() * COUNTS + count.ordinal());
     }
 
-    private int get(TrackedConnection.Kind kind, Count count)
+    private int get(Protocol protocol, Count count)
     {
-        return counts.get(kind.ordinal() * COUNTS + count.ordinal());
+        return counts.get(protocol.ordinal() * COUNTS + count.ordinal());
     }
 
     private int total(Count count)
     {
         int total = 0;
-        for (TrackedConnection.Kind kind : KINDS)
-            total += get(kind, count);
+        for (Protocol protocol : PROTOCOLS)
+            total += get(protocol, count);
         return total;
     }
 
-    void found(TrackedConnection.Kind kind, TrackedConnection.Found found)
+    void found(Protocol protocol, TrackedConnection.Found found)
     {
         switch (found)
         {
-            case IDLE -> add(kind, Count.IDLE_CLOSED);
-            case NEVER_USED -> add(kind, Count.NEVER_USED_CLOSED);
-            case BUSY -> add(kind, Count.BUSY_FOUND);
-            case DONE -> add(kind, Count.CLOSING_FOUND);
+            case IDLE -> add(protocol, Count.IDLE_CLOSED);
+            case NEVER_USED -> add(protocol, Count.NEVER_USED_CLOSED);
+            case BUSY, READING -> add(protocol, Count.BUSY_FOUND);
+            case LINGERING -> add(protocol, Count.CLOSING_FOUND);
             case HANDSHAKE -> handshakesWaited.incrementAndGet();
             case HANDSHAKE_CLOSED -> handshakesCut.incrementAndGet();
+            case CLOSED ->
+            {
+                // gone before the drain reached it: not part of this drain
+            }
         }
     }
 
-    void ended(TrackedConnection.Kind kind, TrackedConnection.Ending ending)
+    void ended(Protocol protocol, TrackedConnection.Ending ending)
     {
         switch (ending)
         {
-            case FINISHED -> add(kind, Count.BUSY_FINISHED);
-            case ABORTED -> add(kind, Count.BUSY_ABORTED);
-            default ->
+            case FINISHED -> add(protocol, Count.BUSY_FINISHED);
+            case ABORTED -> add(protocol, Count.BUSY_ABORTED);
+            case NOT_BUSY ->
             {
             }
         }
@@ -78,16 +89,6 @@ final class DrainReport
     void streamRefused()
     {
         streamsRefused.incrementAndGet();
-    }
-
-    void longResponsesEnded(int count)
-    {
-        longResponsesEnded.addAndGet(count);
-    }
-
-    void finish()
-    {
-        drainMs = elapsedMs();
     }
 
     long elapsedMs()
@@ -105,6 +106,11 @@ final class DrainReport
         return total(Count.NEVER_USED_CLOSED);
     }
 
+    int busyFound()
+    {
+        return total(Count.BUSY_FOUND);
+    }
+
     int busyFinished()
     {
         return total(Count.BUSY_FINISHED);
@@ -115,64 +121,91 @@ final class DrainReport
         return total(Count.BUSY_ABORTED);
     }
 
-    int handshakesWaited()
-    {
-        return handshakesWaited.get();
-    }
-
-    /** e.g. "h1 idle=20 never-used=5, h2 idle=2 never-used=0": the protocols seen, in a fixed order. */
-    String closedAtOnce()
-    {
-        return byKind(Count.IDLE_CLOSED, " idle=", Count.NEVER_USED_CLOSED, " never-used=");
-    }
-
-    /** e.g. "h1 5, h2 1, ws 2" */
-    String busyLeft()
-    {
-        return byKind(Count.BUSY_FOUND, " ", null, null);
-    }
-
     int closingFound()
     {
         return total(Count.CLOSING_FOUND);
     }
 
-    /** e.g. "h1 finished=5 aborted=0, ws finished=2 aborted=0" */
-    String busyEnded()
+    int handshakesWaited()
     {
-        return byKind(Count.BUSY_FINISHED, " finished=", Count.BUSY_ABORTED, " aborted=");
+        return handshakesWaited.get();
     }
 
     /** One entry per protocol that has a count (h1 always, the usual case), one or two counts each. */
-    private String byKind(Count first, String firstName, Count second, String secondName)
+    private String byProtocol(Count first, String firstName, Count second, String secondName)
     {
         StringBuilder line = new StringBuilder();
-        for (TrackedConnection.Kind kind : KINDS)
+        for (Protocol protocol : PROTOCOLS)
         {
-            int a = get(kind, first);
-            int b = second == null ? 0 : get(kind, second);
-            if (kind != TrackedConnection.Kind.H1 && a + b == 0)
+            int a = get(protocol, first);
+            int b = second == null ? 0 : get(protocol, second);
+            if (protocol != Protocol.H1 && a + b == 0)
                 continue;
             if (!line.isEmpty())
                 line.append(", ");
-            line.append(kind.label).append(firstName).append(a);
+            line.append(protocol.label).append(firstName).append(a);
             if (second != null)
                 line.append(secondName).append(b);
         }
         return line.toString();
     }
 
-    /** The totals: the same fields as ever, so that scripts reading them keep working. */
-    String summary()
+    void listenersClosed(long ms, boolean advertised)
     {
-        return String.format("idle closed=%d, never-used closed=%d, busy finished=%d, busy aborted=%d, late requests refused=%d, drain time=%d ms",
-            idleClosed(), neverUsedClosed(), busyFinished(), busyAborted(), lateRequestsRefused.get(), drainMs);
+        LOG.info("graceful-drain: {}listeners closed in {} ms", advertised ? "" : "stop requested; ", ms);
     }
 
-    /** The counts by protocol, and what only some protocols have. */
-    String byProtocol()
+    /** Logged after the FINs are out, so that logging never delays them; it says when it happened. */
+    void swept(long timeoutMs)
     {
-        return String.format("closed at once: %s; busy: %s; tls-handshake waited=%d cut=%d; h2 streams refused=%d; long responses ended=%d",
-            closedAtOnce(), busyEnded(), handshakesWaited.get(), handshakesCut.get(), streamsRefused.get(), longResponsesEnded.get());
+        LOG.info("graceful-drain: idle closed in {} ms: {}; busy left to finish within {} ms: {}; already closing: {}; in TLS handshake: {}",
+            elapsedMs(), byProtocol(Count.IDLE_CLOSED, " idle=", Count.NEVER_USED_CLOSED, " never-used="), timeoutMs,
+            byProtocol(Count.BUSY_FOUND, " ", null, null), closingFound(), handshakesWaited());
+    }
+
+    void handshakeCut()
+    {
+        handshakesCut.incrementAndGet();
+    }
+
+    void longResponsesEnded(long budgetMs, int count)
+    {
+        longResponsesEnded.addAndGet(count);
+        LOG.info("graceful-drain: stream budget of {} ms over: ended {} long response(s)", budgetMs, count);
+    }
+
+    void forcing(Map<Protocol, Integer> left)
+    {
+        StringBuilder kinds = new StringBuilder();
+        left.forEach((protocol, count) -> kinds.append(kinds.isEmpty() ? "" : ", ").append(protocol.label).append(' ').append(count));
+        LOG.warn("graceful-drain: forcing at {} ms: timeout reached, aborting {} connection(s)", elapsedMs(), kinds);
+    }
+
+    void cut(String request)
+    {
+        LOG.warn("graceful-drain: cut {}", request);
+    }
+
+    /**
+     * The drain is complete: logs how the busy connections ended and the summary.
+     * @return the summary: the totals (the same fields as ever, for scripts), requests since start, counts by protocol
+     */
+    String finish(long requests, long requestFailures)
+    {
+        drainMs = elapsedMs();
+        String busy = byProtocol(Count.BUSY_FINISHED, " finished=", Count.BUSY_ABORTED, " aborted=");
+        if (busyAborted() == 0)
+            LOG.info("graceful-drain: busy finished in {} ms: {}", drainMs, busy);
+        else
+            LOG.info("graceful-drain: forced in {} ms: {}", drainMs, busy);
+        String summary = String.format("idle closed=%d, never-used closed=%d, busy finished=%d, busy aborted=%d, late requests refused=%d, drain time=%d ms"
+                + "; since start: requests=%d, request failures=%d"
+                + "; closed at once: %s; busy: %s; tls-handshake waited=%d cut=%d; h2 streams refused=%d; long responses ended=%d",
+            idleClosed(), neverUsedClosed(), busyFinished(), busyAborted(), lateRequestsRefused.get(), drainMs,
+            requests, requestFailures,
+            byProtocol(Count.IDLE_CLOSED, " idle=", Count.NEVER_USED_CLOSED, " never-used="), busy,
+            handshakesWaited.get(), handshakesCut.get(), streamsRefused.get(), longResponsesEnded.get());
+        LOG.info("graceful-drain: drained: {}", summary);
+        return summary;
     }
 }

@@ -15,6 +15,7 @@ import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.PingFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
 
@@ -33,52 +34,70 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * session would otherwise send its own final GOAWAY at once on a connection with no stream,
  * without waiting for the round trip. Only the final GOAWAY goes through the session, so that
  * Jetty drops the streams above it.</p>
- * <p>Only loaded once an HTTP/2 connection exists, so the module runs without the http2 jars.</p>
+ * <p>A seam: the one class that uses Jetty's {@code HTTP2Session} implementation (its frame
+ * listener, {@code frames()} and {@code goAway()}), which the public {@code Session} API lacks.
+ * Checked against Jetty 12.1.0 to 12.1.12. Only loaded once an HTTP/2 connection exists, so the
+ * module runs without the http2 jars.</p>
  */
 final class Http2Drain implements HTTP2Session.FrameListener
 {
     static final long MAX_PING_WAIT_MS = 1000;
     private static final long RECHECK_MS = 20;
 
-    private final TrackedConnection tracked;
+    /** The tracked connection this drain closes once its last stream is done. */
+    interface Owner
+    {
+        /** @return true if no request is being served on it */
+        boolean isIdle();
+
+        /** The final GOAWAY is out and no stream is left: FIN. */
+        void closeGoneAway();
+    }
+
+    /** What a drain gives every HTTP/2 connection: timers, and where to count refused streams. */
+    record Context(Scheduler scheduler, Runnable onStreamRefused)
+    {
+    }
+
+    private final Owner owner;
     private final HTTP2Session session;
     private final long pingPayload = ThreadLocalRandom.current().nextLong();
-    private Drain drain;
+    private Context context;
     /** The highest stream id the client opened; the final GOAWAY carries it. */
     private int lastStreamId;
     private boolean started;
     private boolean finalSent;
     private final CompletableFuture<Void> finalGoAway = new CompletableFuture<>();
 
-    private Http2Drain(TrackedConnection tracked)
+    private Http2Drain(Connection connection, Owner owner)
     {
-        this.tracked = tracked;
-        this.session = ((HTTP2Connection)tracked.connection()).getSession();
+        this.owner = owner;
+        this.session = ((HTTP2Connection)connection).getSession();
     }
 
     /** Watches the connection's streams from its opening, so that the final GOAWAY knows the last one. */
-    static Http2Drain attach(TrackedConnection tracked)
+    static Http2Drain attach(Connection connection, Owner owner)
     {
-        Http2Drain http2 = new Http2Drain(tracked);
+        Http2Drain http2 = new Http2Drain(connection, owner);
         http2.session.addEventListener(http2);
         return http2;
     }
 
     /** Step 1: GOAWAY(2^31-1) and a PING, at once. */
-    void start(Drain drain)
+    void start(Context context)
     {
         synchronized (this)
         {
             if (started)
                 return;
             started = true;
-            this.drain = drain;
+            this.context = context;
         }
         GoAwayFrame goAwaySoon = new GoAwayFrame(Integer.MAX_VALUE, ErrorCode.NO_ERROR.code, "drain".getBytes(StandardCharsets.US_ASCII));
         // The PING only once the GOAWAY is written, so that its answer proves the client saw the GOAWAY.
         session.frames(null, List.of(goAwaySoon), Callback.from(() ->
             session.frames(null, List.of(new PingFrame(pingPayload, false)), Callback.NOOP)));
-        drain.scheduler().schedule(this::sendFinal, MAX_PING_WAIT_MS, TimeUnit.MILLISECONDS);
+        context.scheduler().schedule(this::sendFinal, MAX_PING_WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -106,7 +125,7 @@ final class Http2Drain implements HTTP2Session.FrameListener
         {
             // Jetty drops a stream above the final GOAWAY's id; say so, so the client retries it elsewhere at once.
             session.frames(null, List.of(new ResetFrame(streamId, ErrorCode.REFUSED_STREAM_ERROR.code)), Callback.NOOP);
-            drain.onStreamRefused();
+            context.onStreamRefused().run();
         }
     }
 
@@ -158,17 +177,14 @@ final class Http2Drain implements HTTP2Session.FrameListener
             if (!finalSent || session.isDisconnected())
                 return;
         }
-        if (tracked.isIdle() && session.getStreamCount() == 0)
+        if (owner.isIdle() && session.getStreamCount() == 0)
         {
-            tracked.closeGoneAway();
+            owner.closeGoneAway();
             return;
         }
         // A stream is still ending (its completion can be reported before Jetty removes it), or arrived
         // before the final GOAWAY and has not reached the handlers yet: look again shortly.
-        if (tracked.isIdle())
-        {
-            Scheduler scheduler = drain.scheduler();
-            scheduler.schedule(this::onIdle, RECHECK_MS, TimeUnit.MILLISECONDS);
-        }
+        if (owner.isIdle())
+            context.scheduler().schedule(this::onIdle, RECHECK_MS, TimeUnit.MILLISECONDS);
     }
 }

@@ -1,5 +1,7 @@
 package dev.gracefuldrain;
 
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -8,52 +10,71 @@ import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Closes connections that have lingered (FIN sent, still read) for {@code jetty.drain.lingerTimeout}
- * without their client closing. One task for all of them, instead of a timer per connection: at the
- * drain's start the sweep half-closes thousands of connections at once, and rescheduling each one's
- * idle timeout would cost more than its FIN.
+ * without their client closing. One queue and one task for all of them, not a timer per connection:
+ * the sweep half-closes thousands at once, and rescheduling each one's idle timeout would cost more
+ * than its FIN. Every linger lasts as long, so the queue is in expiry order and the reaper only
+ * touches entries that are due.
  */
 final class Linger
 {
-    private final ConnectionTracker tracker;
-    private final Scheduler scheduler;
-    private final long lingerNanos;
-    private final long tickMs;
-    private final AtomicBoolean scheduled = new AtomicBoolean();
-
-    Linger(ConnectionTracker tracker, Scheduler scheduler, long lingerMs)
+    /** A connection that can linger. */
+    interface Lingering
     {
-        this.tracker = tracker;
-        this.scheduler = scheduler;
-        this.lingerNanos = TimeUnit.MILLISECONDS.toNanos(lingerMs);
-        // Closes within a quarter of the linger (at most 100 ms) after it is over.
-        this.tickMs = Math.max(10, Math.min(100, lingerMs / 4));
+        /** @return true if it still lingers, from that same start (not closed, not lingering anew) */
+        boolean lingeringSince(long sinceNanos);
+
+        void close();
     }
 
-    /** A connection began to linger: make sure a reaper is coming. */
-    void started()
+    private record Entry(Lingering connection, long sinceNanos)
     {
-        if (scheduled.compareAndSet(false, true))
-            scheduler.schedule(this::reap, tickMs, TimeUnit.MILLISECONDS);
+    }
+
+    private final Queue<Entry> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Scheduler scheduler;
+    private final long lingerNanos;
+
+    Linger(Scheduler scheduler, long lingerMs)
+    {
+        this.scheduler = scheduler;
+        this.lingerNanos = TimeUnit.MILLISECONDS.toNanos(lingerMs);
+    }
+
+    /** A connection began to linger at {@code sinceNanos}. */
+    void add(Lingering connection, long sinceNanos)
+    {
+        queue.add(new Entry(connection, sinceNanos));
+        scheduleReaper();
+    }
+
+    private void scheduleReaper()
+    {
+        Entry head = queue.peek();
+        if (head == null || !scheduled.compareAndSet(false, true))
+            return;
+        long dueNanos = head.sinceNanos + lingerNanos - NanoTime.now();
+        // At least 1 ms apart: lingers that end together are reaped together.
+        scheduler.schedule(this::reap, Math.max(1, TimeUnit.NANOSECONDS.toMillis(dueNanos) + 1), TimeUnit.MILLISECONDS);
     }
 
     private void reap()
     {
-        // Cleared first: a linger that starts while this runs schedules the next reaper itself.
-        scheduled.set(false);
         long now = NanoTime.now();
-        boolean more = false;
-        for (TrackedConnection connection : tracker.all())
+        for (Entry head = queue.peek(); head != null && now - head.sinceNanos >= lingerNanos; head = queue.peek())
         {
-            switch (connection.lingering(now, lingerNanos))
-            {
-                case OVER -> connection.close();
-                case GOING_ON -> more = true;
-                default ->
-                {
-                }
-            }
+            queue.poll();
+            if (head.connection.lingeringSince(head.sinceNanos))
+                head.connection.close();
         }
-        if (more)
-            started();
+        // Cleared before looking again: an entry added meanwhile either sees it cleared or is seen here.
+        scheduled.set(false);
+        scheduleReaper();
+    }
+
+    /** @return the lingers not reaped yet (some may have ended already, by their clients) */
+    int pending()
+    {
+        return queue.size();
     }
 }

@@ -1,10 +1,9 @@
 package dev.gracefuldrain;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -33,6 +32,7 @@ final class ListenerCloser
 {
     private static final Logger LOG = LoggerFactory.getLogger(ListenerCloser.class);
     private static final long MAX_WAIT_MS = 200;
+    private static final long PROBE_TIMEOUT_MS = 50;
 
     private ListenerCloser()
     {
@@ -82,22 +82,30 @@ final class ListenerCloser
         }
     }
 
-    /** @return true if the kernel still completed a connection to the address. */
+    /**
+     * @return true if the kernel still completed a connection to the address. A non-blocking NIO
+     * connect: unlike {@code java.net.Socket}, it loads no SOCKS or proxy-selector classes (~4 ms cold).
+     */
     private static boolean accepts(InetSocketAddress address, Set<Integer> probes)
     {
-        try (Socket probe = new Socket())
+        try (SocketChannel probe = SocketChannel.open())
         {
-            probe.connect(address, 50);
-            probes.add(probe.getLocalPort());
+            probe.configureBlocking(false);
+            boolean connected = probe.connect(address);
+            long deadline = NanoTime.now() + TimeUnit.MILLISECONDS.toNanos(PROBE_TIMEOUT_MS);
+            while (!connected)
+            {
+                if (NanoTime.isBefore(deadline, NanoTime.now()))
+                    return false; // nothing answers there: nothing can complete a connection now
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+                connected = probe.finishConnect();
+            }
+            if (probe.getLocalAddress() instanceof InetSocketAddress local)
+                probes.add(local.getPort());
             return true;
         }
-        catch (ConnectException refused)
+        catch (IOException refused)
         {
-            return false;
-        }
-        catch (IOException other)
-        {
-            // unreachable or timed out: nothing can complete a connection there now
             return false;
         }
     }

@@ -8,9 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ShutdownService;
 import org.eclipse.jetty.util.component.LifeCycle;
-import org.eclipse.jetty.util.thread.ShutdownThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -18,7 +16,7 @@ import sun.misc.SignalHandler;
 
 /**
  * Makes a second stop request wait for the drain in progress instead of tearing the server down.
- * <p>Jetty's two stop paths, the JVM hook ({@link ShutdownThread}) and the {@link ShutdownService},
+ * <p>Jetty's two stop paths, the JVM hook and the ShutdownService (see {@link StopHooks}),
  * each skip {@code stop()} on a server that is already stopping and go straight to
  * {@code destroy()} (and the hook then lets the JVM halt): a SIGTERM during a ShutdownService
  * drain would cut every busy request. This guard is registered ahead of the server on both paths;
@@ -38,6 +36,7 @@ final class RepeatedStopGuard implements LifeCycle
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Map<Signal, SignalHandler> previousHandlers = new HashMap<>();
     private final AtomicInteger signals = new AtomicInteger();
+    private volatile Runnable restoreSignals;
 
     RepeatedStopGuard(Server server, Runnable onSecondStop, long maxWaitMs)
     {
@@ -50,34 +49,8 @@ final class RepeatedStopGuard implements LifeCycle
     void install(boolean watchSignals)
     {
         if (watchSignals)
-            watchSignals();
-        if (ShutdownThread.isRegistered(server))
-            ShutdownThread.register(0, this);
-        for (ShutdownService service : server.getBeans(ShutdownService.class))
-        {
-            // The service stops its components in order: put the guard before the server.
-            if (service.removeComponent(server))
-            {
-                service.addComponent(this);
-                service.addComponent(server);
-            }
-        }
-    }
-
-    private void watchSignals()
-    {
-        for (String name : new String[]{"TERM", "INT"})
-        {
-            try
-            {
-                Signal signal = new Signal(name);
-                previousHandlers.put(signal, Signal.handle(signal, this::onSignal));
-            }
-            catch (Throwable x)
-            {
-                LOG.info("graceful-drain: cannot watch SIG{} ({}): a second one will not skip the pre-stop delay", name, x.toString());
-            }
-        }
+            restoreSignals = StopHooks.watchSignals(this::onSignal, previousHandlers);
+        StopHooks.registerBefore(server, this);
     }
 
     private void onSignal(Signal signal)
@@ -88,30 +61,16 @@ final class RepeatedStopGuard implements LifeCycle
             onSecondStop.run();
             return;
         }
-        SignalHandler previous = previousHandlers.get(signal);
-        if (previous != null && previous != SignalHandler.SIG_DFL && previous != SignalHandler.SIG_IGN)
-            previous.handle(signal);
-        else
-            System.exit(128 + signal.getNumber());
+        StopHooks.passOn(signal, previousHandlers.get(signal));
     }
 
     private void uninstall()
     {
-        previousHandlers.forEach((signal, handler) ->
-        {
-            try
-            {
-                Signal.handle(signal, handler);
-            }
-            catch (Throwable ignored)
-            {
-                // the JVM is exiting, or the signal cannot be handled any more
-            }
-        });
-        previousHandlers.clear();
-        ShutdownThread.deregister(this);
-        for (ShutdownService service : server.getBeans(ShutdownService.class))
-            service.removeComponent(this);
+        Runnable restore = restoreSignals;
+        restoreSignals = null;
+        if (restore != null)
+            restore.run();
+        StopHooks.deregister(server, this);
     }
 
     /** A stop request: if a stop is already under way, end its pre-stop delay and wait for the server to stop. */

@@ -22,8 +22,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StopCommand
 {
-    static final String PROGRESS_FILE = "graceful-drain.progress";
-
     private StopCommand()
     {
     }
@@ -43,7 +41,7 @@ public final class StopCommand
             out.println("usage: StopCommand --port STOP.PORT --key STOP.KEY [--host 127.0.0.1] [--base JETTY_BASE] [--wait SECONDS]");
             return 2;
         }
-        Path progress = Path.of(options.get("--base"), PROGRESS_FILE);
+        Path progress = Path.of(options.get("--base"), Progress.FILE);
         String before = read(progress);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.parseLong(options.get("--wait")));
 
@@ -106,14 +104,14 @@ public final class StopCommand
                 : "the server did not confirm the stop (wrong key, or no ShutdownService on that port?)");
             return 2;
         }
-        Map<String, String> fields = fields(last);
+        Map<String, String> fields = Progress.parse(last);
         out.println("graceful-drain: " + fields.getOrDefault("summary", last));
         return "0".equals(fields.get("aborted")) ? 0 : 1;
     }
 
     private static void show(PrintStream out, boolean terminal, String line, long sinceReadMs)
     {
-        Map<String, String> f = fields(line);
+        Map<String, String> f = Progress.parse(line);
         long elapsed = Long.parseLong(f.getOrDefault("elapsedMs", "0")) + sinceReadMs;
         long timeout = Math.max(1, Long.parseLong(f.getOrDefault("timeoutMs", "1")));
         String text = String.format("%s: %s connection(s) left, %.1f s of %.1f s", f.get("phase").toLowerCase(), f.getOrDefault("left", "?"), elapsed / 1000.0, timeout / 1000.0);
@@ -128,23 +126,6 @@ public final class StopCommand
             out.println(text);
         }
         out.flush();
-    }
-
-    /** Parses {@code key=value key=value ... summary=free text}. */
-    static Map<String, String> fields(String line)
-    {
-        Map<String, String> fields = new HashMap<>();
-        int summary = line.indexOf(" summary=");
-        String head = summary < 0 ? line : line.substring(0, summary);
-        if (summary >= 0)
-            fields.put("summary", line.substring(summary + " summary=".length()));
-        for (String part : head.trim().split(" "))
-        {
-            int eq = part.indexOf('=');
-            if (eq > 0)
-                fields.put(part.substring(0, eq), part.substring(eq + 1));
-        }
-        return fields;
     }
 
     private static String read(Path file)

@@ -1,0 +1,146 @@
+package dev.gracefuldrain;
+
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Finds every tracked connection and closes the idle and never-used ones; counts what it found.
+ * <p>Runs on the stopping thread, helped for thousands of connections by threads of its own, never by
+ * the server's thread pool: at a stop under load every worker may be busy, and the FINs must not
+ * wait behind queued requests. Nearly all of a large sweep is the kernel's shutdown(2), which on
+ * loopback also wakes the peer, so it is split into twice as many parts as there are cores.</p>
+ * <p>A connection with a request on its way (sent before the stop, not yet handled) is busy; it is
+ * looked at again every {@value #RECHECK_MS} ms until its request begins, or it turns out idle and is
+ * closed.</p>
+ */
+final class Sweep
+{
+    /** Connections per part of a parallel sweep: below this, one thread is faster than handing work over. */
+    private static final int PART = 256;
+    private static final long RECHECK_MS = 5;
+    private static final long MAX_PART_WAIT_MS = 5000;
+
+    private final ConnectionTracker tracker;
+    private final Scheduler scheduler;
+    private final Set<TrackedConnection> reading = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean recheckScheduled = new AtomicBoolean();
+    private volatile Set<Integer> probes = Set.of();
+    private volatile boolean handshakesOver;
+
+    Sweep(ConnectionTracker tracker, Scheduler scheduler)
+    {
+        this.tracker = tracker;
+        this.scheduler = scheduler;
+    }
+
+    /** The local ports of the listener check's probes: their connections are closed, not counted. */
+    void ignoreProbes(Set<Integer> ports)
+    {
+        probes = ports;
+    }
+
+    /** Every connection, now. */
+    void all(DrainReport report, Http2Drain.Context http2)
+    {
+        TrackedConnection[] all = tracker.snapshot();
+        int parts = Math.max(1, Math.min(2 * Runtime.getRuntime().availableProcessors(), all.length / PART));
+        Thread[] helpers = new Thread[parts - 1];
+        for (int part = 1; part < parts; part++)
+        {
+            int from = part * all.length / parts;
+            int to = (part + 1) * all.length / parts;
+            helpers[part - 1] = new Thread(() -> range(all, from, to, report, http2), "graceful-drain-sweep-" + part);
+            helpers[part - 1].setDaemon(true);
+            helpers[part - 1].start();
+        }
+        range(all, 0, all.length / parts, report, http2);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_PART_WAIT_MS);
+        try
+        {
+            // Bounded: a part not done by then is still done by its thread, only not before the log line.
+            for (Thread helper : helpers)
+                helper.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void range(TrackedConnection[] all, int from, int to, DrainReport report, Http2Drain.Context http2)
+    {
+        for (int i = from; i < to; i++)
+            one(all[i], report, http2);
+    }
+
+    /**
+     * One connection: at the sweep, when it opened during the drain, or when its TLS handshake ended.
+     * @return what was found, already counted
+     */
+    TrackedConnection.Found one(TrackedConnection connection, DrainReport report, Http2Drain.Context http2)
+    {
+        TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2);
+        if (found == TrackedConnection.Found.READING)
+            recheck(connection, http2);
+        if (!isProbe(connection))
+            report.found(connection.protocol(), found);
+        return found;
+    }
+
+    /** The handshake budget is over: cut what is still in its TLS handshake. */
+    void cutHandshakes(DrainReport report, Http2Drain.Context http2)
+    {
+        handshakesOver = true;
+        for (TrackedConnection connection : tracker.all())
+        {
+            if (connection.state() == TrackedConnection.State.NEVER_USED && tracker.inTlsHandshake(connection))
+            {
+                TrackedConnection.Found found = connection.drain(true, true, http2);
+                if (found == TrackedConnection.Found.HANDSHAKE_CLOSED && !isProbe(connection))
+                    report.handshakeCut();
+            }
+        }
+    }
+
+    /** Maintenance: close idle and never-used connections, keep the listeners open. */
+    int closeIdle(Http2Drain.Context http2)
+    {
+        DrainReport found = new DrainReport();
+        for (TrackedConnection connection : tracker.snapshot())
+            one(connection, found, http2);
+        return found.idleClosed() + found.neverUsedClosed();
+    }
+
+    private void recheck(TrackedConnection connection, Http2Drain.Context http2)
+    {
+        reading.add(connection);
+        if (recheckScheduled.compareAndSet(false, true))
+            scheduler.schedule(() -> recheckReading(http2), RECHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void recheckReading(Http2Drain.Context http2)
+    {
+        recheckScheduled.set(false);
+        for (TrackedConnection connection : reading)
+        {
+            // Counted when first found (busy); now only closed if it turned out idle.
+            if (connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2) != TrackedConnection.Found.READING)
+                reading.remove(connection);
+        }
+        if (!reading.isEmpty() && recheckScheduled.compareAndSet(false, true))
+            scheduler.schedule(() -> recheckReading(http2), RECHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private boolean isProbe(TrackedConnection connection)
+    {
+        // A probe's port stays taken for the drain's whole length: it closed first, so it sits in TIME_WAIT.
+        Set<Integer> ports = probes;
+        return !ports.isEmpty() && connection.connection().getEndPoint().getRemoteSocketAddress() instanceof InetSocketAddress remote
+            && ports.contains(remote.getPort());
+    }
+}
