@@ -282,7 +282,7 @@ class Http2DrainIT
     }
 
     /** A GET on a new stream; completes with the status once the response has ended, or with what went wrong. */
-    private static CompletableFuture<String> request(org.eclipse.jetty.http2.api.Session session, int port, String path)
+    static CompletableFuture<String> request(org.eclipse.jetty.http2.api.Session session, int port, String path)
     {
         CompletableFuture<String> result = new CompletableFuture<>();
         org.eclipse.jetty.http.MetaData.Request request = new org.eclipse.jetty.http.MetaData.Request("GET",
