@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -21,9 +23,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The formats are found by scanning every .java file under jetty-module/src/main/java (no class is
  * named, so classes can be split and renamed): the first argument of each logger call
  * ({@code LOG.info(...)}, {@code LOGGER.warn(...)}, ...) and of each {@code print}/{@code println}/{@code printf}
- * call (the stop command prints the summary). String literals in that argument are kept as text;
- * {@code {}}, {@code %s}, {@code %d} and anything that is not a literal (a variable, a method call, a
- * constant) become wildcards; {@code String.format(...)} as the first argument is read through.
+ * call (the stop command prints the summary). String literals in that argument, and {@code static final
+ * String} constants, are kept as text; {@code {}}, {@code %s}, {@code %d} and anything else (a variable,
+ * a method call) become wildcards; {@code String.format(...)} as the first argument is read through.
+ * A call that prints only the prefix and an expression ({@code LOG.info(PREFIX + format, args)} in a
+ * logging helper, or the stop command's {@code "graceful-drain: " + summary}) accepts the prefix followed
+ * by the start of the first argument of any other call in the sources (the helper's callers, a
+ * {@code String.format}).
+ * <p>
+ * What a wildcard stands for is not checked: a sample's numbers, paths and counts are free, and so is
+ * the text a {@code {}} receives from a method (the per-protocol counts, the summary after
+ * {@code drained: }). The wording around them is checked.
  * <p>
  * The lines checked: in fenced code blocks, every line whose text starts with {@code graceful-drain: },
  * possibly after a log prefix that names a level ({@code INFO  }, {@code 2026-...:WARN :dg.Drain:main: });
@@ -35,7 +45,9 @@ class DocLogLinesTest
     private static final Pattern CALL = Pattern.compile(
         "\\b[A-Za-z_]*(?:LOG|Log|log)[A-Za-z_]*\\s*\\.\\s*(?:trace|debug|info|warn|error)\\s*\\("
             + "|\\.\\s*(?:println|print|printf)\\s*\\(");
-    private static final Pattern STRING_FORMAT = Pattern.compile("\\bString\\s*\\.\\s*format\\s*\\(");
+    private static final Pattern ANY_CALL = Pattern.compile("\\b(?!(?:if|while|for|switch|catch|synchronized|return)\\b)[A-Za-z_][A-Za-z0-9_]*\\s*\\(");
+    private static final Pattern CONSTANT = Pattern.compile(
+        "\\b(?:static\\s+final|final\\s+static)\\s+String\\s+([A-Za-z_][A-Za-z0-9_]*)\\s*=\\s*\"((?:[^\"\\\\\\n]|\\\\.)*)\"\\s*;");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{}|%[-#+ 0,(]*\\d*(?:\\.\\d+)?[a-zA-Z%]");
     private static final Pattern LOG_PREFIX = Pattern.compile("\\s*(?:(?:\\S.*)?\\b(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\\b.*?[\\s:])?");
     private static final Pattern INLINE_CODE = Pattern.compile("`(graceful-drain: [^`]*)`");
@@ -151,27 +163,38 @@ class DocLogLinesTest
      */
     static List<Pattern> formats(Path sources) throws IOException
     {
-        List<String> calls = new ArrayList<>();
-        List<String> fragments = new ArrayList<>();
+        List<String> codes = new ArrayList<>();
         try (Stream<Path> files = Files.walk(sources))
         {
             for (Path file : files.filter(p -> p.toString().endsWith(".java")).sorted().toList())
+                codes.add(withoutComments(Files.readString(file)));
+        }
+        // String constants (static final String PREFIX = "graceful-drain: ";) are read as their text.
+        Map<String, String> constants = new HashMap<>();
+        for (String code : codes)
+        {
+            Matcher constant = CONSTANT.matcher(code);
+            while (constant.find())
+                constants.put(constant.group(1), unescape(constant.group(2)));
+        }
+        List<String> calls = new ArrayList<>();
+        List<String> fragments = new ArrayList<>();
+        for (String code : codes)
+        {
+            Matcher call = CALL.matcher(code);
+            while (call.find())
             {
-                String code = withoutComments(Files.readString(file));
-                Matcher call = CALL.matcher(code);
-                while (call.find())
-                {
-                    String format = firstArgument(code, call.end());
-                    if (format != null)
-                        calls.add(format);
-                }
-                Matcher stringFormat = STRING_FORMAT.matcher(code);
-                while (stringFormat.find())
-                {
-                    String format = firstArgument(code, stringFormat.end());
-                    if (format != null && !format.isEmpty() && Character.isLetter(format.charAt(0)))
-                        fragments.add(toRegex(format).pattern());
-                }
+                String format = firstArgument(code, call.end(), constants);
+                if (format != null)
+                    calls.add(format);
+            }
+            // The first argument of every other call (String.format, a logging helper of ours, ...) that begins with words.
+            Matcher anyCall = ANY_CALL.matcher(code);
+            while (anyCall.find())
+            {
+                String format = firstArgument(code, anyCall.end(), constants);
+                if (format != null && !format.isEmpty() && Character.isLetter(format.charAt(0)))
+                    fragments.add(toRegex(format).pattern());
             }
         }
         List<Pattern> formats = new ArrayList<>();
@@ -191,7 +214,7 @@ class DocLogLinesTest
      * The first argument of the call whose '(' ends just before start, as text with {@link #WILDCARD} for
      * every part that is not a string literal; null if it holds no literal.
      */
-    static String firstArgument(String code, int start)
+    static String firstArgument(String code, int start, Map<String, String> constants)
     {
         StringBuilder format = new StringBuilder();
         boolean literal = false;
@@ -226,10 +249,32 @@ class DocLogLinesTest
                 if (before.endsWith("String.format") && !literal)
                 {
                     // LOG.info(String.format("...", ...)): the format is the first argument of String.format.
-                    return firstArgument(code, i + 1);
+                    return firstArgument(code, i + 1, constants);
                 }
                 pendingWildcard = true;
                 i = close + 1;
+            }
+            else if (Character.isJavaIdentifierStart(c))
+            {
+                int end = i;
+                while (end < code.length() && (Character.isJavaIdentifierPart(code.charAt(end)) || code.charAt(end) == '.'))
+                    end++;
+                String name = code.substring(i, end);
+                String last = name.substring(name.lastIndexOf('.') + 1);
+                String rest = code.substring(end).stripLeading();
+                if (constants.containsKey(last) && !rest.startsWith("("))
+                {
+                    if (pendingWildcard)
+                        format.append(WILDCARD);
+                    pendingWildcard = false;
+                    format.append(constants.get(last));
+                    literal = true;
+                }
+                else
+                {
+                    pendingWildcard = true;
+                }
+                i = end;
             }
             else
             {
