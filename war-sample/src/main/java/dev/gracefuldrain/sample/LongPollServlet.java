@@ -17,7 +17,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * GET /poll?ms=N&amp;ignoreDrain=true: a long poll. Holds the request N ms (default 30 s, at most 10 min),
  * then answers {@code timeout}. When the server begins to drain it answers at once {@code drain} with
  * {@code Connection: close}, so the client polls again, on a new connection, elsewhere; unless
- * ignoreDrain=true: then it waits on until the module closes it when the drain budget is over.
+ * ignoreDrain=true: then it waits on until the module closes it when the stream budget (jetty.drain.streamTimeout) is over.
  * It marks itself as a long response: nothing in its content type says so.
  */
 public class LongPollServlet extends LongResponseServlet
@@ -27,7 +27,7 @@ public class LongPollServlet extends LongResponseServlet
     {
         long ms = Params.get(request, "ms", 30_000, 600_000);
         boolean ignoreDrain = Boolean.parseBoolean(request.getParameter("ignoreDrain"));
-        request.setAttribute(Drain.STREAM, Boolean.TRUE);
+        request.setAttribute(DrainListener.STREAM, Boolean.TRUE);
         Counters.begin();
         AsyncContext async = request.startAsync();
         async.setTimeout(0);

@@ -8,12 +8,12 @@ import jakarta.servlet.http.HttpServlet;
 
 /**
  * What the long responses (server-sent events, long polls) share: no thread waits for them, one timer
- * per servlet writes or answers, and one {@link Drain} per servlet hears the drain notice.
+ * per servlet writes or answers, and one {@link DrainListener} per servlet hears the drain notice.
  */
 abstract class LongResponseServlet extends HttpServlet
 {
     protected ScheduledExecutorService timer;
-    protected Drain drain;
+    protected DrainListener drain;
 
     @Override
     public void init()
@@ -25,7 +25,7 @@ abstract class LongResponseServlet extends HttpServlet
             thread.setDaemon(true);
             return thread;
         });
-        drain = new Drain(getServletContext());
+        drain = new DrainListener(getServletContext());
     }
 
     @Override
@@ -35,8 +35,8 @@ abstract class LongResponseServlet extends HttpServlet
     }
 
     /**
-     * Runs a task on the timer thread: never on the thread that begins the drain (it has every other
-     * webapp to tell), and never beside a write of the same response (all of them happen there).
+     * Runs a task on the timer thread: never on the thread that delivers the drain notice (it has every
+     * other listener to tell), and never beside a write of the same response (all of them happen there).
      */
     protected void onTimer(Runnable task)
     {

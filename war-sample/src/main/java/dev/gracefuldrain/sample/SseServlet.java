@@ -18,7 +18,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * GET /sse?events=N&amp;gapMs=ms&amp;ignoreDrain=true: a text/event-stream of {@code data: tick 1}, {@code tick 2}, ...
  * one every gapMs (default 200), N of them (default: until drained). When the server begins to drain it
  * sends {@code event: drain} and ends the response cleanly, unless ignoreDrain=true: then the stream goes
- * on until the module closes it when the drain budget is over.
+ * on until the module closes it when the stream budget (jetty.drain.streamTimeout) is over.
  * No thread waits: a timer writes the events; all writes of all streams happen on that one thread.
  */
 public class SseServlet extends LongResponseServlet
@@ -98,7 +98,7 @@ public class SseServlet extends LongResponseServlet
             }
             catch (IOException | IllegalStateException x)
             {
-                // The client went away, or the module closed the stream when the drain budget was over.
+                // The client went away, or the module closed the stream when the stream budget was over.
                 end();
                 return false;
             }

@@ -9,14 +9,14 @@ import java.util.function.Consumer;
 import jakarta.servlet.ServletContext;
 
 /**
- * The drain notification of the graceful-drain module, read through its documented attributes only
+ * Listens for the graceful-drain module's drain notice, read through its documented attributes only
  * (no Jetty class), so the sample also deploys where the module is not installed.
  * <p>
- * A servlet makes one {@code Drain} in {@code init()} and {@link #add adds} each of its long requests
- * to it: the module's stage then holds one subscriber per servlet, not one per request, so the
- * requests that end before any drain leave nothing behind.
+ * A servlet makes one {@code DrainListener} in {@code init()} and {@link #add adds} each of its long
+ * requests to it: the module's stage then holds one subscriber per servlet, not one per request, so
+ * the requests that end before any drain leave nothing behind.
  */
-final class Drain
+final class DrainListener
 {
     /** Context attribute: a {@code CompletionStage<Duration>} that completes when the server begins to drain. */
     static final String DRAINING = "dev.gracefuldrain.draining";
@@ -26,7 +26,7 @@ final class Drain
     private final Set<Consumer<Duration>> waiting = ConcurrentHashMap.newKeySet();
     private volatile Duration budget;
 
-    Drain(ServletContext context)
+    DrainListener(ServletContext context)
     {
         onDrain(context, budget ->
         {
@@ -47,8 +47,9 @@ final class Drain
     }
 
     /**
-     * Runs action, on the thread that begins the drain (so keep it short: hand the work off), when the
-     * drain begins, or at once if it has begun already. In a race it may run twice: make it idempotent.
+     * Runs action when the drain begins, or at once if it has begun already. It runs on a Jetty thread
+     * that tells every other listener too, not on the thread that stops the server: keep it short and
+     * hand the work off. In a race it may run twice: make it idempotent.
      * @return what removes the action again, once its request has ended
      */
     Runnable add(Consumer<Duration> action)
