@@ -294,7 +294,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         {
             lastSummary = report.finish(requests.total(), requests.failures());
             drains.incrementAndGet();
-            progress.write(Progress.finalLine(progressLine(), lastSummary));
+            progress.write(ProgressLine.withSummary(progressLine(), lastSummary));
             drained.complete(null);
         }, 0, TimeUnit.MILLISECONDS);
     }
@@ -302,7 +302,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
     private String progressLine()
     {
         DrainReport report = this.report;
-        return Progress.line(phases.get().name(), report == null ? 0 : report.elapsedMs(), settings.getTimeoutMs(), tracker.size(),
+        return ProgressLine.format(phases.get().name(), report == null ? 0 : report.elapsedMs(), settings.getTimeoutMs(), tracker.size(),
             report == null ? 0 : report.busyFinished(), report == null ? 0 : report.busyAborted());
     }
 

@@ -5,8 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -17,15 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The drain's progress line, for {@link StopCommand}: written here, in a file under the Jetty base (a
- * channel that needs no port and no credentials beyond read access to the base), and parsed here.
- * <p>{@code phase=DRAINING elapsedMs=12 timeoutMs=30000 left=5 finished=0 aborted=0}, and at the end
- * {@code ... summary=<the drain summary>}. Writes are coalesced to at most {@value #MAX_PER_SECOND} a
- * second and run on the drain's own thread, never on a selector or I/O thread.</p>
+ * Writes the drain's {@link ProgressLine} for {@link StopCommand}, in a file under the Jetty base: a
+ * channel that needs no port and no credentials beyond read access to the base. Replaced atomically;
+ * writes are coalesced to at most {@value #MAX_PER_SECOND} a second and run on the drain's own thread,
+ * never on a selector or I/O thread.
  */
 final class Progress
 {
-    static final String FILE = "graceful-drain.progress";
     static final int MAX_PER_SECOND = 10;
     private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
     private static final long GAP_NANOS = TimeUnit.SECONDS.toNanos(1) / MAX_PER_SECOND;
@@ -47,35 +43,7 @@ final class Progress
     static Path fileInJettyBase()
     {
         String base = System.getProperty("jetty.base");
-        return base == null ? null : Path.of(base, FILE);
-    }
-
-    static String line(String phase, long elapsedMs, long timeoutMs, int left, int finished, int aborted)
-    {
-        return "phase=" + phase + " elapsedMs=" + elapsedMs + " timeoutMs=" + timeoutMs + " left=" + left
-            + " finished=" + finished + " aborted=" + aborted;
-    }
-
-    static String finalLine(String line, String summary)
-    {
-        return line + " summary=" + summary;
-    }
-
-    /** Parses {@code key=value key=value ... summary=free text}. */
-    static Map<String, String> parse(String line)
-    {
-        Map<String, String> fields = new HashMap<>();
-        int summary = line.indexOf(" summary=");
-        String head = summary < 0 ? line : line.substring(0, summary);
-        if (summary >= 0)
-            fields.put("summary", line.substring(summary + " summary=".length()));
-        for (String part : head.trim().split(" "))
-        {
-            int eq = part.indexOf('=');
-            if (eq > 0)
-                fields.put(part.substring(0, eq), part.substring(eq + 1));
-        }
-        return fields;
+        return base == null ? null : Path.of(base, ProgressLine.FILE);
     }
 
     /** Something changed: the line is read from {@code source} when it is written, within 1/{@value #MAX_PER_SECOND} s. */

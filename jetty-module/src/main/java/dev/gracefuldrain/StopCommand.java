@@ -41,7 +41,7 @@ public final class StopCommand
             out.println("usage: StopCommand --port STOP.PORT --key STOP.KEY [--host 127.0.0.1] [--base JETTY_BASE] [--wait SECONDS]");
             return 2;
         }
-        Path progress = Path.of(options.get("--base"), Progress.FILE);
+        Path progress = Path.of(options.get("--base"), ProgressLine.FILE);
         String before = read(progress);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.parseLong(options.get("--wait")));
 
@@ -104,14 +104,14 @@ public final class StopCommand
                 : "the server did not confirm the stop (wrong key, or no ShutdownService on that port?)");
             return 2;
         }
-        Map<String, String> fields = Progress.parse(last);
+        Map<String, String> fields = ProgressLine.parse(last);
         out.println("graceful-drain: " + fields.getOrDefault("summary", last));
         return "0".equals(fields.get("aborted")) ? 0 : 1;
     }
 
     private static void show(PrintStream out, boolean terminal, String line, long sinceReadMs)
     {
-        Map<String, String> f = Progress.parse(line);
+        Map<String, String> f = ProgressLine.parse(line);
         long elapsed = Long.parseLong(f.getOrDefault("elapsedMs", "0")) + sinceReadMs;
         long timeout = Math.max(1, Long.parseLong(f.getOrDefault("timeoutMs", "1")));
         String text = String.format("%s: %s connection(s) left, %.1f s of %.1f s", f.get("phase").toLowerCase(), f.getOrDefault("left", "?"), elapsed / 1000.0, timeout / 1000.0);
