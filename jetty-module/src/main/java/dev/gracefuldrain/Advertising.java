@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Advertising
 {
-    private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
+    /** The drain's own logger name: operators filter on it, whichever class writes the line. */
+    private static final Logger LOG = LoggerFactory.getLogger("dev.gracefuldrain.Drain");
 
     private final Phases phases;
     private final long delayMs;

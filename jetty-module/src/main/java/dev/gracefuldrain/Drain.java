@@ -1,25 +1,12 @@
 package dev.gracefuldrain;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.io.EofException;
-import org.eclipse.jetty.server.AbstractConnector;
-import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.NanoTime;
-import org.eclipse.jetty.util.annotation.ManagedAttribute;
-import org.eclipse.jetty.util.annotation.ManagedObject;
-import org.eclipse.jetty.util.annotation.ManagedOperation;
 import org.eclipse.jetty.util.annotation.Name;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
@@ -37,7 +24,6 @@ import org.slf4j.LoggerFactory;
  * the work, helped by threads of the drain's own (the sweep's helpers, the webapp notice) and one
  * scheduler thread for the drain's clocks, lingers and progress. Every wait is bounded.</p>
  */
-@ManagedObject("Drains HTTP/1.1, HTTPS, HTTP/2 and WebSocket connections on stop")
 public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTracker.Events
 {
     private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
@@ -45,8 +31,6 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
     static final long ABORT_MARGIN_MS = 1000;
     /** How long a second stop request waits, beyond the server's stop timeout, for the drain in progress. */
     static final long REPEATED_STOP_GRACE_MS = 5000;
-    /** The connector protocols the drain knows how to close; a connector with any other is left to Jetty. */
-    private static final Set<String> MANAGED_PROTOCOLS = Set.of("http/1.1", "ssl", "alpn", "h2", "h2c", "h2-17", "h2-16", "h2-15", "h2-14");
 
     private final Server server;
     private final DrainSettings settings;
@@ -54,32 +38,19 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
     private final RequestCounts requests = new RequestCounts();
     private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("graceful-drain", true);
     private final DrainNotice notice;
-    private final List<AbstractConnector> managed = new ArrayList<>();
-    private final AtomicInteger drains = new AtomicInteger();
     private final Http2Drain.Context http2 = new Http2Drain.Context(scheduler, this::streamRefused);
-    private final LifeCycle.Listener serverEvents = new LifeCycle.Listener()
+    private final DrainStatus status = new DrainStatus(this);
+    private final LifeCycle.Listener stopping = new LifeCycle.Listener()
     {
         @Override
-        public void lifeCycleStopping(LifeCycle event)
+        public void lifeCycleStopping(LifeCycle server)
         {
             drain(); // the earliest moment of any stop request
         }
-
-        @Override
-        public void lifeCycleStopped(LifeCycle event)
-        {
-            serverStopped();
-        }
-
-        @Override
-        public void lifeCycleFailure(LifeCycle event, Throwable cause)
-        {
-            serverStopped();
-        }
     };
-    private volatile String lastSummary = "";
     private volatile ConnectionTracker tracker;
     private volatile DrainReport report;
+    private Listeners listeners;
     private Sweep sweep;
     private Deadlines deadlines;
     private Advertising advertising;
@@ -112,26 +83,13 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         deadlines = new Deadlines(scheduler, settings);
         advertising = new Advertising(phases, settings);
         progress = new Progress(Progress.fileInJettyBase(), scheduler);
-        // Looked up now, not when our XML ran, so that connectors which later modules add are managed too.
-        for (Connector connector : server.getConnectors())
-        {
-            if (connector instanceof AbstractConnector c && c.getProtocols().stream().map(p -> p.toLowerCase(Locale.ROOT)).allMatch(MANAGED_PROTOCOLS::contains))
-            {
-                // The drain closes idle connections itself; Jetty's shutdown idle-timeout shrink would also
-                // hit busy ones (jetty/jetty.project#11515).
-                c.setShutdownIdleTimeout(-1);
-                c.addEventListener(tracker);
-                managed.add(c);
-            }
-            else
-                LOG.info("graceful-drain: not managing {} (protocols {}): Jetty's own shutdown applies to it", connector, connector.getProtocols());
-        }
+        listeners = new Listeners(server, tracker);
         server.setStopTimeout(settings.getTimeoutMs() + ABORT_MARGIN_MS);
-        server.addEventListener(serverEvents);
+        server.addEventListener(stopping);
         // The server registered itself with the JVM hook and the ShutdownService before starting its beans.
         guard = new RepeatedStopGuard(server, advertising::skip, settings.getPreStopDelayMs() + server.getStopTimeout() + REPEATED_STOP_GRACE_MS);
         guard.install(advertising.hasDelay());
-        LOG.info("graceful-drain: {}, managing {} connector(s)", settings, managed.size());
+        LOG.info("graceful-drain: {}, managing {} connector(s)", settings, listeners.size());
         super.doStart();
         // Its thread exists before any stop: the stop path starts no thread for its clocks.
         scheduler.schedule(() -> { }, 0, TimeUnit.MILLISECONDS);
@@ -141,15 +99,8 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
     protected void doStop() throws Exception
     {
         super.doStop();
-        managed.forEach(c -> c.removeEventListener(tracker));
-        managed.clear();
-    }
-
-    private void serverStopped()
-    {
-        server.removeEventListener(serverEvents);
-        if (guard != null)
-            guard.serverStopped();
+        server.removeEventListener(stopping);
+        listeners.release();
     }
 
     /** Called by {@code Server.stop()}; the drain began when the server started stopping, this hands Jetty its end. */
@@ -164,7 +115,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
      * completes when it is over. In order:
      * <ol>
      * <li>advertise, if there is a pre-stop delay ({@link Advertising});</li>
-     * <li>close the listeners, for real ({@link ListenerCloser}); from here on every HTTP/1.1 response
+     * <li>close the listeners, for real ({@link Listeners}); from here on every HTTP/1.1 response
      * carries {@code Connection: close};</li>
      * <li>sweep: FIN every idle and never-used connection now (TLS: after close_notify; HTTP/2: its first
      * GOAWAY); leave busy ones, and those with a request on its way, to finish ({@link Sweep});</li>
@@ -187,7 +138,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         advertising.advertise();
 
         DrainReport report = new DrainReport();
-        sweep.ignoreProbes(ListenerCloser.close(managed));
+        sweep.ignoreProbes(listeners.close());
         long listenersClosedMs = report.elapsedMs();
         synchronized (this)
         {
@@ -195,21 +146,18 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
             phases.set(Phases.Phase.DRAINING);
         }
         deadlines.timeout(this::abort);
-        managed.forEach(AbstractConnector::shutdown);
+        listeners.shutdown();
 
         sweep.all(report, http2);
         notice.drainBegan(Duration.ofMillis(settings.getStreamTimeoutMs()));
-        deadlines.streamBudget(() -> endLongResponses(report));
+        deadlines.streamBudget(() -> sweep.endLongResponses(report, settings.getStreamTimeoutMs()));
         if (report.handshakesWaited() > 0)
             deadlines.handshakeBudget(report.elapsedMs(), () -> sweep.cutHandshakes(report, http2));
         report.listenersClosed(listenersClosedMs, advertising.hasDelay());
         report.swept(settings.getTimeoutMs());
         progress.changed(this::progressLine);
 
-        // Jetty's own HTTP/2 shutdown comes next in Server.stop(): it must find every final GOAWAY out.
-        long pingDeadline = NanoTime.now() + TimeUnit.MILLISECONDS.toNanos(Http2Drain.MAX_PING_WAIT_MS + 100);
-        for (TrackedConnection connection : tracker.all())
-            connection.awaitFinalGoAway(pingDeadline);
+        sweep.awaitFinalGoAways();
 
         completeIfDrained();
         return drained;
@@ -245,43 +193,14 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         completeIfDrained();
     }
 
-    /** The stream budget is over: end the long responses still running; counted before they end. */
-    private void endLongResponses(DrainReport report)
-    {
-        List<Callback[]> ending = new ArrayList<>();
-        int count = 0;
-        for (TrackedConnection connection : tracker.all())
-        {
-            Callback[] callbacks = connection.takeLongResponses();
-            count += callbacks.length;
-            if (callbacks.length > 0)
-                ending.add(callbacks);
-        }
-        if (count > 0)
-            report.longResponsesEnded(settings.getStreamTimeoutMs(), count);
-        for (Callback[] callbacks : ending)
-        {
-            for (Callback callback : callbacks)
-                callback.failed(new EofException("graceful-drain: long response ended at the stream budget"));
-        }
-    }
-
     /** The timeout: say what is cut, then close what is left; the last close completes the drain. */
     private void abort()
     {
-        if (!phases.move(Phases.Phase.DRAINING, Phases.Phase.FORCING))
-            return;
-        report.forcing(tracker.byProtocol());
-        long now = NanoTime.now();
-        TrackedConnection[] left = tracker.snapshot();
-        for (TrackedConnection connection : left)
+        if (phases.move(Phases.Phase.DRAINING, Phases.Phase.FORCING))
         {
-            for (String cut : connection.abort(now))
-                report.cut(cut);
+            sweep.force(report);
+            completeIfDrained();
         }
-        for (TrackedConnection connection : left)
-            connection.close();
-        completeIfDrained();
     }
 
     private void completeIfDrained()
@@ -292,9 +211,9 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         // Off the closing thread, which may be a selector: the summary is logged and written before Jetty goes on.
         scheduler.schedule(() ->
         {
-            lastSummary = report.finish(requests.total(), requests.failures());
-            drains.incrementAndGet();
-            progress.write(ProgressLine.withSummary(progressLine(), lastSummary));
+            String summary = report.finish(requests.total(), requests.failures());
+            status.drained(summary);
+            progress.write(ProgressLine.withSummary(progressLine(), summary));
             drained.complete(null);
         }, 0, TimeUnit.MILLISECONDS);
     }
@@ -351,60 +270,26 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         return phases.get() != Phases.Phase.SERVING;
     }
 
-    @ManagedOperation(value = "Start a maintenance drain: readiness 503, Connection: close, idle connections closed; the listener stays open", impact = "ACTION")
-    public String startMaintenance()
+    /** The drain's state and counts, and maintenance: for embedding code, and Jetty's JMX ({@code jmx.DrainMBean}). */
+    public DrainStatus status()
+    {
+        return status;
+    }
+
+    /** Maintenance: see {@link Advertising#startMaintenance}. */
+    String startMaintenance()
     {
         return advertising.startMaintenance(() -> sweep.closeIdle(http2));
     }
 
-    @ManagedOperation(value = "End a maintenance drain: serve normally again", impact = "ACTION")
-    public String resumeServing()
+    String resumeServing()
     {
         return advertising.resumeServing();
     }
 
-    @ManagedAttribute("The drain phase: SERVING, MAINTENANCE, ADVERTISING, DRAINING, FORCING or STOPPED")
-    public String getPhase()
+    ConnectionTracker tracker()
     {
-        return phases.get().name();
-    }
-
-    @ManagedAttribute("Connections tracked on the managed connectors")
-    public int getConnections()
-    {
-        ConnectionTracker tracker = this.tracker;
-        return tracker == null ? 0 : tracker.size();
-    }
-
-    @ManagedAttribute("Tracked connections by state, e.g. never-used=1 idle=20 busy=5 lingering=0")
-    public String getConnectionStates()
-    {
-        ConnectionTracker tracker = this.tracker;
-        return tracker == null ? "" : tracker.states();
-    }
-
-    @ManagedAttribute("Requests handled since start (readiness probes aside)")
-    public int getRequests()
-    {
-        return (int)requests.total();
-    }
-
-    @ManagedAttribute("Requests being handled now (readiness probes aside)")
-    public int getRequestsActive()
-    {
-        return requests.active();
-    }
-
-    @ManagedAttribute("How many drains have completed since this server was created")
-    public int getDrains()
-    {
-        return drains.get();
-    }
-
-    @ManagedAttribute("The summary of the last drain, empty before the first")
-    public String getLastDrainSummary()
-    {
-        return lastSummary;
+        return tracker;
     }
 
     @Override

@@ -37,6 +37,20 @@ final class RepeatedStopGuard implements LifeCycle
     private final Map<Signal, SignalHandler> previousHandlers = new HashMap<>();
     private final AtomicInteger signals = new AtomicInteger();
     private volatile Runnable restoreSignals;
+    private final LifeCycle.Listener serverStopped = new LifeCycle.Listener()
+    {
+        @Override
+        public void lifeCycleStopped(LifeCycle event)
+        {
+            serverStopped();
+        }
+
+        @Override
+        public void lifeCycleFailure(LifeCycle event, Throwable cause)
+        {
+            serverStopped();
+        }
+    };
 
     RepeatedStopGuard(Server server, Runnable onSecondStop, long maxWaitMs)
     {
@@ -51,6 +65,8 @@ final class RepeatedStopGuard implements LifeCycle
         if (watchSignals)
             restoreSignals = StopHooks.watchSignals(this::onSignal, previousHandlers);
         StopHooks.registerBefore(server, this);
+        // Not this guard itself: an event listener becomes a bean of the server, and the guard is a LifeCycle.
+        server.addEventListener(serverStopped);
     }
 
     private void onSignal(Signal signal)
@@ -86,8 +102,9 @@ final class RepeatedStopGuard implements LifeCycle
     }
 
     /** The server has stopped (or failed): release whoever waits, and leave both stop paths. */
-    void serverStopped()
+    private void serverStopped()
     {
+        server.removeEventListener(serverStopped);
         stopped.countDown();
         uninstall();
     }

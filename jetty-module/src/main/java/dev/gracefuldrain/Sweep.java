@@ -1,15 +1,21 @@
 package dev.gracefuldrain;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.NanoTime;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * Finds every tracked connection and closes the idle and never-used ones; counts what it found.
+ * Finds every tracked connection and closes the idle and never-used ones, counting what it found; at
+ * the budgets and the timeout, ends what is left.
  * <p>Runs on the stopping thread, helped for thousands of connections by threads of its own, never by
  * the server's thread pool: at a stop under load every worker may be busy, and the FINs must not
  * wait behind queued requests. Nearly all of a large sweep is the kernel's shutdown(2), which on
@@ -92,6 +98,17 @@ final class Sweep
         return found;
     }
 
+    /**
+     * HTTP/2: waits, at most one PING round trip ({@link Http2Drain#MAX_PING_WAIT_MS}), until every final
+     * GOAWAY is out. Jetty's own HTTP/2 shutdown comes next in {@code Server.stop()}: it must find them out.
+     */
+    void awaitFinalGoAways()
+    {
+        long deadline = NanoTime.now() + TimeUnit.MILLISECONDS.toNanos(Http2Drain.MAX_PING_WAIT_MS + 100);
+        for (TrackedConnection connection : tracker.all())
+            connection.awaitFinalGoAway(deadline);
+    }
+
     /** The handshake budget is over: cut what is still in its TLS handshake. */
     void cutHandshakes(DrainReport report, Http2Drain.Context http2)
     {
@@ -114,6 +131,42 @@ final class Sweep
         for (TrackedConnection connection : tracker.snapshot())
             one(connection, found, http2);
         return found.idleClosed() + found.neverUsedClosed();
+    }
+
+    /** The stream budget is over: end the long responses still running; counted before they end. */
+    void endLongResponses(DrainReport report, long budgetMs)
+    {
+        List<Callback[]> ending = new ArrayList<>();
+        int count = 0;
+        for (TrackedConnection connection : tracker.all())
+        {
+            Callback[] callbacks = connection.takeLongResponses();
+            count += callbacks.length;
+            if (callbacks.length > 0)
+                ending.add(callbacks);
+        }
+        if (count > 0)
+            report.longResponsesEnded(budgetMs, count);
+        for (Callback[] callbacks : ending)
+        {
+            for (Callback callback : callbacks)
+                callback.failed(new EofException("graceful-drain: long response ended at the stream budget"));
+        }
+    }
+
+    /** The timeout: say what is cut, then close what is left; the last close completes the drain. */
+    void force(DrainReport report)
+    {
+        report.forcing(tracker.byProtocol());
+        long now = NanoTime.now();
+        TrackedConnection[] left = tracker.snapshot();
+        for (TrackedConnection connection : left)
+        {
+            for (String cut : connection.abort(now))
+                report.cut(cut);
+        }
+        for (TrackedConnection connection : left)
+            connection.close();
     }
 
     private void recheck(TrackedConnection connection, Http2Drain.Context http2)

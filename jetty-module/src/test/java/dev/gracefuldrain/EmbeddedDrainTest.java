@@ -140,8 +140,8 @@ class EmbeddedDrainTest
         assertTrue(response.contains("Connection: close"), response);
         assertTrue(response.endsWith("done\n"), response);
         assertTrue(stopMs - busyMs < 1000, "stop() returned " + (stopMs - busyMs) + " ms after the busy response");
-        assertEquals("STOPPED", drain.getPhase());
-        assertEquals(0, drain.getConnections());
+        assertEquals("STOPPED", drain.status().getPhase());
+        assertEquals(0, drain.status().getConnections());
     }
 
     @Test
@@ -160,8 +160,8 @@ class EmbeddedDrainTest
         second.get(10, TimeUnit.SECONDS);
         stopServer();
         assertTrue(response.endsWith("done\n"), response);
-        assertEquals(1, drain.getDrains(), "three stop() calls, one drain: " + drain.getLastDrainSummary());
-        assertTrue(drain.getLastDrainSummary().contains("busy finished=1"), drain.getLastDrainSummary());
+        assertEquals(1, drain.status().getDrains(), "three stop() calls, one drain: " + drain.status().getLastDrainSummary());
+        assertTrue(drain.status().getLastDrainSummary().contains("busy finished=1"), drain.status().getLastDrainSummary());
     }
 
     @Test
@@ -196,9 +196,9 @@ class EmbeddedDrainTest
 
         awaitTrue(() -> openDescriptors() <= fdsBefore && Thread.activeCount() <= threadsBefore, 10_000);
         System.out.printf("embedded faults: stop() took %d ms (timeout 1000 ms); %s; descriptors %d -> %d, threads %d -> %d%n",
-            stopMs, drain.getLastDrainSummary(), fdsBefore, openDescriptors(), threadsBefore, Thread.activeCount());
+            stopMs, drain.status().getLastDrainSummary(), fdsBefore, openDescriptors(), threadsBefore, Thread.activeCount());
         assertTrue(stopMs < 2000, "stop() took " + stopMs + " ms");
-        assertTrue(drain.getLastDrainSummary().contains("busy aborted=3"), drain.getLastDrainSummary());
+        assertTrue(drain.status().getLastDrainSummary().contains("busy aborted=3"), drain.status().getLastDrainSummary());
         assertTrue(openDescriptors() <= fdsBefore, "descriptors: " + openDescriptors() + " > " + fdsBefore);
         assertTrue(Thread.activeCount() <= threadsBefore, "threads: " + Thread.activeCount() + " > " + threadsBefore);
     }
@@ -209,14 +209,14 @@ class EmbeddedDrainTest
         start("10000");
         int port = connector.getLocalPort();
         connectMany(port, 200);
-        awaitTrue(() -> drain.getConnections() == 0, 10_000);
+        awaitTrue(() -> drain.status().getConnections() == 0, 10_000);
         long fdsBefore = openDescriptors();
 
         connectMany(port, 10_000);
-        awaitTrue(() -> drain.getConnections() == 0 && openDescriptors() == fdsBefore, 20_000);
+        awaitTrue(() -> drain.status().getConnections() == 0 && openDescriptors() == fdsBefore, 20_000);
         System.out.printf("embedded: after 10 000 connections (idle, busy, never-used, aborted): tracked %d, descriptors %d -> %d%n",
-            drain.getConnections(), fdsBefore, openDescriptors());
-        assertEquals(0, drain.getConnections(), "tracked connections");
+            drain.status().getConnections(), fdsBefore, openDescriptors());
+        assertEquals(0, drain.status().getConnections(), "tracked connections");
         assertEquals(fdsBefore, openDescriptors(), "open descriptors");
     }
 

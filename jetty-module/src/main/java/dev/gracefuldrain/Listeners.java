@@ -6,20 +6,25 @@ import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.NanoTime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes listening sockets for real, before the drain tells any client to go.
+ * The connectors the drain manages, and closing their listening sockets for real, before the drain
+ * tells any client to go.
  * <p>{@code ServerSocketChannel.close()} returns before the kernel socket is closed when an acceptor
  * thread is blocked in {@code accept()}: the JDK only signals that thread, which finishes the close
  * when it wakes up, a few ms later on a busy machine. Until then the kernel still completes
@@ -28,18 +33,60 @@ import org.slf4j.LoggerFactory;
  * until the kernel refuses a connection: there is no event for it. A probe the kernel still completed
  * shows up in Jetty as a never-used connection; the drain closes it, but does not count it.</p>
  */
-final class ListenerCloser
+final class Listeners
 {
-    private static final Logger LOG = LoggerFactory.getLogger(ListenerCloser.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
     private static final long MAX_WAIT_MS = 200;
     private static final long PROBE_TIMEOUT_MS = 50;
 
-    private ListenerCloser()
+    /** The connector protocols the drain knows how to close; a connector with any other is left to Jetty. */
+    private static final Set<String> MANAGED_PROTOCOLS = Set.of("http/1.1", "ssl", "alpn", "h2", "h2c", "h2-17", "h2-16", "h2-15", "h2-14");
+
+    private final List<AbstractConnector> connectors = new ArrayList<>();
+    private final Connection.Listener tracker;
+
+    /**
+     * Takes over the server's connectors that speak only protocols the drain knows; the others are left
+     * to Jetty's own shutdown. Done at start, not when the module's XML ran, so that connectors which
+     * later modules add are managed too.
+     */
+    Listeners(Server server, Connection.Listener tracker)
     {
+        this.tracker = tracker;
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof AbstractConnector c && c.getProtocols().stream().map(p -> p.toLowerCase(Locale.ROOT)).allMatch(MANAGED_PROTOCOLS::contains))
+            {
+                // The drain closes idle connections itself; Jetty's shutdown idle-timeout shrink would also
+                // hit busy ones (jetty/jetty.project#11515).
+                c.setShutdownIdleTimeout(-1);
+                c.addEventListener(tracker);
+                connectors.add(c);
+            }
+            else
+                LOG.info("graceful-drain: not managing {} (protocols {}): Jetty's own shutdown applies to it", connector, connector.getProtocols());
+        }
+    }
+
+    int size()
+    {
+        return connectors.size();
+    }
+
+    /** Marked shut down, the connectors make every response Jetty commits from now on carry {@code Connection: close}. */
+    void shutdown()
+    {
+        connectors.forEach(AbstractConnector::shutdown);
+    }
+
+    void release()
+    {
+        connectors.forEach(c -> c.removeEventListener(tracker));
+        connectors.clear();
     }
 
     /** @return the local ports of the probes that connected, so that the drain can tell them from clients */
-    static Set<Integer> close(List<AbstractConnector> connectors)
+    Set<Integer> close()
     {
         Set<Integer> probes = ConcurrentHashMap.newKeySet();
         List<InetSocketAddress> listening = new ArrayList<>();
