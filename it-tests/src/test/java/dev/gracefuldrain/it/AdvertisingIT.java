@@ -3,6 +3,10 @@ package dev.gracefuldrain.it;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Await;
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -65,7 +69,7 @@ class AdvertisingIT
             lastRequest = System.nanoTime();
             Wire.Closing pooledClosing = pooled.awaitClose(Duration.ofSeconds(10));
 
-            long refused = DrainScenario.awaitRefused(port, Duration.ofSeconds(30));
+            long refused = Jetty.awaitRefused(port, Duration.ofSeconds(30));
             long quietMs = ms(refused - lastRequest);
             long exit = server.awaitExit(Duration.ofSeconds(30));
             String log = server.log();
@@ -99,7 +103,7 @@ class AdvertisingIT
             long t0 = server.sigterm();
             awaitStatus(port, "/ready", 503, Duration.ofSeconds(10));
             long t1 = server.sigterm();
-            long refusedMs = ms(DrainScenario.awaitRefused(port, Duration.ofSeconds(10)) - t1);
+            long refusedMs = ms(Jetty.awaitRefused(port, Duration.ofSeconds(10)) - t1);
             Wire.Response response = busy.readResponse(Duration.ofSeconds(10));
             long exit = server.awaitExit(Duration.ofSeconds(30));
             String log = server.log();
@@ -127,7 +131,7 @@ class AdvertisingIT
             long t0 = server.sigterm();
             awaitStatus(server.port, "/ready", 503, Duration.ofSeconds(10));
             long t1 = server.stopViaShutdownService(stopPort, DrainIT.STOP_KEY);
-            long refusedMs = ms(DrainScenario.awaitRefused(server.port, Duration.ofSeconds(10)) - t1);
+            long refusedMs = ms(Jetty.awaitRefused(server.port, Duration.ofSeconds(10)) - t1);
             long exit = server.awaitExit(Duration.ofSeconds(30));
             String log = server.log();
             System.out.printf("%n== ShutdownService stop during a 30 s pre-stop delay ==%nlistener closed %d ms after it; exit at %d ms%n", refusedMs, ms(exit - t0));
@@ -146,15 +150,6 @@ class AdvertisingIT
 
     private static Wire.Response awaitStatus(int port, String path, int status, Duration timeout) throws Exception
     {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Wire.Response last = null;
-        while (System.nanoTime() < deadline)
-        {
-            last = Wire.get(port, path);
-            if (last.status() == status)
-                return last;
-            Thread.sleep(5);
-        }
-        throw new AssertionError(path + " did not answer " + status + " within " + timeout + "; last " + (last == null ? null : last.status()));
+        return Await.until(path + " answers " + status, timeout, Duration.ofMillis(5), () -> Wire.get(port, path), r -> r.status() == status);
     }
 }

@@ -1,9 +1,6 @@
 package dev.gracefuldrain.it;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +11,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.gracefuldrain.testsupport.Await;
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
+
 /**
- * The probe of drain-notes.md: idle keep-alive connections, never-used connections and
- * in-flight requests, then a stop; records what each client saw on the wire, and when.
+ * The drain probe: idle keep-alive connections, never-used connections and in-flight requests,
+ * then a stop; records what each client saw on the wire, and when. Stock Jetty's figures for the
+ * same probe are in docs/STOCK-JETTY.md.
  */
 final class DrainScenario
 {
@@ -138,7 +140,7 @@ final class DrainScenario
         this.busyPaths = busyPaths;
     }
 
-    /** The probe of drain-notes.md plus a committed stream and an async request. */
+    /** The probe (20 idle, 5 never-used, 5 slow requests) plus a committed stream and an async request. */
     static DrainScenario standard()
     {
         List<String> busy = new ArrayList<>();
@@ -179,7 +181,7 @@ final class DrainScenario
             List<CompletableFuture<Wire.Closing>> neverClosings = watch(neverWires, pool);
 
             long t0 = stop.send();
-            long listenerClosed = TimeUnit.NANOSECONDS.toMillis(awaitRefused(port, Duration.ofSeconds(10)) - t0);
+            long listenerClosed = TimeUnit.NANOSECONDS.toMillis(Jetty.awaitRefused(port, Duration.ofSeconds(10)) - t0);
 
             List<Wire.Closing> idleResult = join(idleClosings);
             List<Wire.Closing> neverResult = join(neverClosings);
@@ -237,39 +239,6 @@ final class DrainScenario
     /** Polls the webapp until {@code count} requests are inside servlets. */
     static void awaitInFlight(int port, int count, Duration timeout) throws Exception
     {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline)
-        {
-            last = Wire.get(port, "/sample/counters").bodyText().trim();
-            Matcher m = Pattern.compile("inflight=(\\d+)").matcher(last);
-            if (m.find() && Integer.parseInt(m.group(1)) >= count)
-                return;
-            Thread.sleep(10);
-        }
-        throw new AssertionError("expected " + count + " requests in flight within " + timeout + ", last seen: " + last);
-    }
-
-    /** Tries new connections until one is refused; each one accepted meanwhile is closed at once. */
-    static long awaitRefused(int port, Duration timeout) throws Exception
-    {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline)
-        {
-            try (Socket socket = new Socket())
-            {
-                socket.connect(new InetSocketAddress(Jetty.HOST, port), 200);
-            }
-            catch (ConnectException refused)
-            {
-                return System.nanoTime();
-            }
-            catch (IOException other)
-            {
-                // a timeout: try again
-            }
-            Thread.sleep(1);
-        }
-        throw new AssertionError("the listener still accepted connections " + timeout + " after the stop");
+        Await.until(count + " request(s) in flight", timeout, Duration.ofMillis(10), () -> Jetty.inFlight(port), n -> n >= count);
     }
 }

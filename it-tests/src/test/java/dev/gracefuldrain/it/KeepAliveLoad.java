@@ -11,6 +11,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.gracefuldrain.testsupport.Await;
+import dev.gracefuldrain.testsupport.Wire;
+
 /**
  * Keep-alive clients that send GETs and POSTs with bodies without pause, reconnecting whenever the
  * server closes, and count what they see. Bounded: stops on {@link #close()} or after its deadline.
@@ -162,16 +165,10 @@ final class KeepAliveLoad implements AutoCloseable
     }
 
     /** Waits, bounded, until {@code more} further responses have completed. */
-    void awaitCompleted(long more, Duration timeout) throws InterruptedException
+    void awaitCompleted(long more, Duration timeout) throws Exception
     {
         long target = completed.get() + more;
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (completed.get() < target)
-        {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("load made no progress: " + this);
-            Thread.sleep(5);
-        }
+        Await.until("load makes progress", timeout, Duration.ofMillis(5), () -> this, load -> load.completed.get() >= target);
     }
 
     @Override

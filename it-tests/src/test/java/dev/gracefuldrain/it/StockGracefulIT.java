@@ -2,6 +2,8 @@ package dev.gracefuldrain.it;
 
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Jetty;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
