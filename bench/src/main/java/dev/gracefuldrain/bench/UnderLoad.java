@@ -1,7 +1,6 @@
 package dev.gracefuldrain.bench;
 
 import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,12 +14,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
 
 /**
  * A stop under full load: {@code clients} keep-alive clients, each on its own connection sending
@@ -56,7 +59,7 @@ final class UnderLoad
      * @param drainMs from the SIGTERM to the process's exit; -1 if it did not exit within {@link #AFTER}
      * @param drainedLine the module's "graceful-drain: drained: ..." log line, or "" (stock)
      */
-    record Result(Jetty.Variant variant, int clients, long completedBefore, long completedAfter, long status503, long otherStatus,
+    record Result(Variant variant, int clients, long completedBefore, long completedAfter, long status503, long otherStatus,
         long closeResponses, long refusedCleanly, long connectRefused, long truncated, long reset, long timeouts, long otherErrors,
         long reconnects, int stillRunning, long drainMs, String drainedLine, List<String> errorSamples)
     {
@@ -78,10 +81,10 @@ final class UnderLoad
     {
     }
 
-    static Result run(Jetty.Variant variant, int clients, Duration before) throws Exception
+    static Result run(Variant variant, int clients, Duration before) throws Exception
     {
-        String property = variant == Jetty.Variant.MODULE ? "jetty.drain.timeout=" + STOP_TIMEOUT_MS : "jetty.server.stopTimeout=" + STOP_TIMEOUT_MS;
-        try (Jetty jetty = Jetty.start(variant, List.of(), property))
+        String property = variant == Variant.MODULE ? "jetty.drain.timeout=" + STOP_TIMEOUT_MS : "jetty.server.stopTimeout=" + STOP_TIMEOUT_MS;
+        try (Jetty.Server jetty = variant.start(List.of(), property))
         {
             Load load = new Load(new InetSocketAddress(Jetty.HOST, jetty.port), clients);
             try
@@ -94,15 +97,8 @@ final class UnderLoad
                 long sigterm = jetty.sigterm();
                 load.sigtermNanos = sigterm;
                 load.deadlineNanos = sigterm + AFTER.toNanos();
-                long drainMs;
-                try
-                {
-                    drainMs = TimeUnit.NANOSECONDS.toMillis(jetty.awaitExit(AFTER) - sigterm);
-                }
-                catch (java.util.concurrent.TimeoutException x)
-                {
-                    drainMs = -1;
-                }
+                OptionalLong exit = jetty.exitWithin(AFTER);
+                long drainMs = exit.isPresent() ? TimeUnit.NANOSECONDS.toMillis(exit.getAsLong() - sigterm) : -1;
                 int stillRunning = load.await(load.deadlineNanos - System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
                 String drained = jetty.log().lines().filter(l -> l.contains("graceful-drain: drained:")).findFirst().map(String::strip).orElse("");
                 // Counted before a Jetty that did not exit is killed, so the kill's resets are not counted.
@@ -113,12 +109,6 @@ final class UnderLoad
                 load.stop();
             }
         }
-    }
-
-    /** What a read of one response found. */
-    private enum Outcome
-    {
-        COMPLETE, COMPLETE_CLOSE, EOF_BEFORE
     }
 
     /** The clients: platform threads, each blocking on its own socket. */
@@ -269,35 +259,31 @@ final class UnderLoad
          */
         private boolean serve(Socket socket) throws IOException
         {
+            // Buffered: this client alone reads the socket, and it reads as fast as it is answered.
             InputStream in = new BufferedInputStream(socket.getInputStream(), 4096);
             OutputStream out = socket.getOutputStream();
-            Response response = new Response();
             while (!stopping && System.nanoTime() < deadlineNanos)
             {
                 out.write(REQUEST);
                 out.flush();
-                Outcome outcome;
-                try
-                {
-                    outcome = response.read(in);
-                }
-                catch (EOFException x)
-                {
-                    truncated.increment();
-                    sample("truncated after " + response.bytes + " bytes");
-                    return true;
-                }
-                if (outcome == Outcome.EOF_BEFORE)
+                Wire.Response response = Wire.readResponse(in);
+                if (response == null)
                 {
                     refusedCleanly.increment();
                     return true;
                 }
+                if (!response.complete())
+                {
+                    truncated.increment();
+                    sample("truncated: status " + response.status() + ", " + response.body().length + " body bytes");
+                    return true;
+                }
                 (afterSigterm() ? completedAfter : completedBefore).increment();
-                if (response.status == 503)
+                if (response.status() == 503)
                     status503.increment();
-                else if (response.status != 200)
+                else if (response.status() != 200)
                     otherStatus.increment();
-                if (outcome == Outcome.COMPLETE_CLOSE)
+                if (response.connectionClose() || response.untilClose())
                 {
                     closeResponses.increment();
                     return true;
@@ -333,125 +319,11 @@ final class UnderLoad
                 errorSamples.add((afterSigterm() ? "" : "before SIGTERM: ") + what);
         }
 
-        Result result(Jetty.Variant variant, int stillRunning, long drainMs, String drainedLine)
+        Result result(Variant variant, int stillRunning, long drainMs, String drainedLine)
         {
             return new Result(variant, clients, completedBefore.sum(), completedAfter.sum(), status503.sum(), otherStatus.sum(),
                 closeResponses.sum(), refusedCleanly.sum(), connectRefused.sum(), truncated.sum(), reset.sum(), timeouts.sum(),
                 otherErrors.sum(), reconnects.sum(), stillRunning, drainMs, drainedLine, List.copyOf(errorSamples));
-        }
-    }
-
-    /** One HTTP/1.1 response, read whole: status line, headers, then a Content-Length or chunked body. */
-    static final class Response
-    {
-        int status;
-        /** Bytes of the current response read so far. */
-        long bytes;
-        private final StringBuilder line = new StringBuilder();
-
-        /**
-         * @return EOF_BEFORE on a clean close before any byte, else COMPLETE (or COMPLETE_CLOSE: the
-         * server said it closes the connection)
-         * @throws EOFException on a close in the middle of the response
-         */
-        Outcome read(InputStream in) throws IOException
-        {
-            bytes = 0;
-            status = 0;
-            String statusLine = line(in, true);
-            if (statusLine == null)
-                return Outcome.EOF_BEFORE;
-            String[] parts = statusLine.split(" ", 3);
-            if (parts.length < 2 || !parts[0].startsWith("HTTP/1."))
-                throw new IOException("bad status line: " + statusLine);
-            status = Integer.parseInt(parts[1]);
-            long contentLength = -1;
-            boolean chunked = false;
-            boolean close = parts[0].equals("HTTP/1.0");
-            for (String header = line(in, false); !header.isEmpty(); header = line(in, false))
-            {
-                int colon = header.indexOf(':');
-                if (colon < 0)
-                    continue;
-                String name = header.substring(0, colon).trim();
-                String value = header.substring(colon + 1).trim();
-                if (name.equalsIgnoreCase("Content-Length"))
-                    contentLength = Long.parseLong(value);
-                else if (name.equalsIgnoreCase("Transfer-Encoding") && value.toLowerCase(Locale.ROOT).contains("chunked"))
-                    chunked = true;
-                else if (name.equalsIgnoreCase("Connection"))
-                    close = value.toLowerCase(Locale.ROOT).contains("close");
-            }
-            if (chunked)
-            {
-                while (true)
-                {
-                    String size = line(in, false);
-                    int semicolon = size.indexOf(';');
-                    long n = Long.parseLong((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
-                    if (n == 0)
-                    {
-                        // Trailers, up to an empty line.
-                        while (!line(in, false).isEmpty())
-                        {
-                        }
-                        break;
-                    }
-                    skip(in, n);
-                    line(in, false);
-                }
-            }
-            else if (contentLength >= 0)
-                skip(in, contentLength);
-            else if (status != 204 && status != 304 && status / 100 != 1)
-            {
-                // Body up to the close.
-                while (in.read() >= 0)
-                    bytes++;
-                return Outcome.COMPLETE_CLOSE;
-            }
-            return close ? Outcome.COMPLETE_CLOSE : Outcome.COMPLETE;
-        }
-
-        /** A line without its CRLF; null on EOF before its first byte if {@code first}. */
-        private String line(InputStream in, boolean first) throws IOException
-        {
-            line.setLength(0);
-            while (true)
-            {
-                int b = in.read();
-                if (b < 0)
-                {
-                    if (first && bytes == 0)
-                        return null;
-                    throw new EOFException();
-                }
-                bytes++;
-                if (b == '\n')
-                {
-                    int n = line.length();
-                    if (n > 0 && line.charAt(n - 1) == '\r')
-                        line.setLength(n - 1);
-                    return line.toString();
-                }
-                line.append((char)b);
-            }
-        }
-
-        private void skip(InputStream in, long n) throws IOException
-        {
-            while (n > 0)
-            {
-                long skipped = in.skip(n);
-                if (skipped <= 0)
-                {
-                    if (in.read() < 0)
-                        throw new EOFException();
-                    skipped = 1;
-                }
-                bytes += skipped;
-                n -= skipped;
-            }
         }
     }
 }
