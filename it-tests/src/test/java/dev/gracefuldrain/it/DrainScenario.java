@@ -28,7 +28,8 @@ final class DrainScenario
         long send() throws Exception;
     }
 
-    record Busy(String path, Wire.Response response, String failure, Wire.Closing closing)
+    /** @param sentNanos when its request was sent: the server cannot have begun it earlier */
+    record Busy(String path, long sentNanos, Wire.Response response, String failure, Wire.Closing closing)
     {
         boolean completed()
         {
@@ -36,8 +37,12 @@ final class DrainScenario
         }
     }
 
+    /**
+     * @param inFlightNanos when the webapp was seen with every busy request inside it: each had begun by then
+     * @param t0 when the stop was sent: the server cannot have received it earlier
+     */
     record Figures(long listenerClosedMs, List<Wire.Closing> idle, List<Wire.Closing> neverUsed, List<Busy> busy,
-                   long t0, long exitNanos, String log)
+                   long inFlightNanos, long t0, long exitNanos, String log)
     {
         long ms(long nanos)
         {
@@ -172,10 +177,12 @@ final class DrainScenario
             for (String path : busyPaths)
             {
                 Wire wire = Wire.open(port);
+                long sent = System.nanoTime();
                 wire.send(Wire.request("GET", path));
-                busy.add(CompletableFuture.supplyAsync(() -> exchange(wire, path), pool));
+                busy.add(CompletableFuture.supplyAsync(() -> exchange(wire, path, sent), pool));
             }
             awaitInFlight(port, busyPaths.size(), Duration.ofSeconds(10));
+            long inFlight = System.nanoTime();
 
             List<CompletableFuture<Wire.Closing>> idleClosings = watch(idleWires, pool);
             List<CompletableFuture<Wire.Closing>> neverClosings = watch(neverWires, pool);
@@ -189,7 +196,7 @@ final class DrainScenario
             for (CompletableFuture<Busy> b : busy)
                 busyResult.add(b.get(90, TimeUnit.SECONDS));
             long exit = server.awaitExit(Duration.ofSeconds(90));
-            return new Figures(listenerClosed, idleResult, neverResult, busyResult, t0, exit, server.log());
+            return new Figures(listenerClosed, idleResult, neverResult, busyResult, inFlight, t0, exit, server.log());
         }
         finally
         {
@@ -207,16 +214,16 @@ final class DrainScenario
         return wire;
     }
 
-    private static Busy exchange(Wire wire, String path)
+    private static Busy exchange(Wire wire, String path, long sent)
     {
         try
         {
             Wire.Response response = wire.readResponse(Duration.ofSeconds(60));
-            return new Busy(path, response, null, wire.awaitClose(Duration.ofSeconds(30)));
+            return new Busy(path, sent, response, null, wire.awaitClose(Duration.ofSeconds(30)));
         }
         catch (IOException x)
         {
-            return new Busy(path, null, x.toString(), wire.awaitClose(Duration.ofSeconds(1)));
+            return new Busy(path, sent, null, x.toString(), wire.awaitClose(Duration.ofSeconds(1)));
         }
     }
 
