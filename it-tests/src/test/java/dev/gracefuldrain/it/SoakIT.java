@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.KeepAliveLoad;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
