@@ -1,5 +1,8 @@
 package dev.gracefuldrain;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -61,5 +64,90 @@ class DrainSettingsTest
     {
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> new DrainSettings(null, "1000"));
         assertEquals("jetty.drain.timeout=null is invalid: expected a whole number of milliseconds from 1 to 86400000", x.getMessage());
+    }
+
+    /**
+     * Every property, through the constructor etc/graceful-drain.xml calls, with the XML's defaults
+     * for the others: the whole message, since it is what an operator reads in the one ERROR line.
+     * (BadInputIT proves on a real Jetty that such a value stops the start with that line.)
+     */
+    @ParameterizedTest(name = "{0}={1} {2}")
+    @CsvSource(delimiter = '|', value = {
+        "jetty.drain.timeout|-5||expected a whole number of milliseconds from 1 to 86400000",
+        "jetty.drain.timeout|abc||expected a whole number of milliseconds from 1 to 86400000",
+        "jetty.drain.timeout|0||expected a whole number of milliseconds from 1 to 86400000",
+        "jetty.drain.timeout|30s||expected a whole number of milliseconds from 1 to 86400000",
+        "jetty.drain.timeout|99999999999||expected a whole number of milliseconds from 1 to 86400000",
+        "jetty.drain.timeout|''||expected a whole number of milliseconds from 1 to 86400000",
+        "jetty.drain.lingerTimeout|-1||expected a whole number of milliseconds from 0 to 60000",
+        "jetty.drain.lingerTimeout|1.5||expected a whole number of milliseconds from 0 to 60000",
+        "jetty.drain.lingerTimeout|5000|jetty.drain.timeout=2000|it must not be more than jetty.drain.timeout=2000",
+        "jetty.drain.readinessPath|ready||expected an absolute path such as /ready, or nothing to turn the endpoint off",
+        "jetty.drain.readinessPath|/ready?x=1||expected an absolute path such as /ready, or nothing to turn the endpoint off",
+        "jetty.drain.readinessPath|/ready#top||expected an absolute path such as /ready, or nothing to turn the endpoint off",
+        "jetty.drain.readinessPath|/re ady||expected an absolute path such as /ready, or nothing to turn the endpoint off",
+        "jetty.drain.preStopDelay|-1||expected a whole number of milliseconds from 0 to 3600000",
+        "jetty.drain.preStopDelay|5min||expected a whole number of milliseconds from 0 to 3600000",
+        "jetty.drain.preStopDelay|3600001||expected a whole number of milliseconds from 0 to 3600000",
+        "jetty.drain.quietPeriod|abc||expected a whole number of milliseconds from 0 to 3600000",
+        "jetty.drain.quietPeriod|-1||expected a whole number of milliseconds from 0 to 3600000",
+        "jetty.drain.handshakeTimeout|-1||expected a whole number of milliseconds from 0 to 86400000",
+        "jetty.drain.handshakeTimeout|5000|jetty.drain.timeout=2000|it must be less than jetty.drain.timeout=2000",
+        "jetty.drain.handshakeTimeout|2000|jetty.drain.timeout=2000|it must be less than jetty.drain.timeout=2000",
+        "jetty.drain.streamTimeout|1s||expected a whole number of milliseconds from 0 to 86400000",
+        "jetty.drain.streamTimeout|2000|jetty.drain.timeout=2000|it must be less than jetty.drain.timeout=2000",
+    })
+    void everyPropertyRefusesABadValueNamingIt(String property, String value, String other, String why)
+    {
+        Map<String, String> values = xmlDefaults();
+        values.put(property, value);
+        if (other != null)
+            values.put(other.substring(0, other.indexOf('=')), other.substring(other.indexOf('=') + 1));
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> construct(values));
+        assertEquals(property + "=" + value + " is invalid: " + why, x.getMessage());
+    }
+
+    /** The edges of each range are accepted, so the matrix above fails for the value, not for the property. */
+    @ParameterizedTest(name = "{0}={1} {2}")
+    @CsvSource(delimiter = '|', value = {
+        "jetty.drain.timeout|1|jetty.drain.lingerTimeout=0",
+        "jetty.drain.timeout|86400000|",
+        "jetty.drain.lingerTimeout|0|",
+        "jetty.drain.lingerTimeout|2000|jetty.drain.timeout=2000",
+        "jetty.drain.readinessPath|/ready|",
+        "jetty.drain.readinessPath|''|",
+        "jetty.drain.preStopDelay|3600000|",
+        "jetty.drain.quietPeriod|0|",
+        "jetty.drain.handshakeTimeout|1999|jetty.drain.timeout=2000",
+        "jetty.drain.streamTimeout|0|",
+    })
+    void goodValuesAreAccepted(String property, String value, String other)
+    {
+        Map<String, String> values = xmlDefaults();
+        values.put(property, value);
+        if (other != null)
+            values.put(other.substring(0, other.indexOf('=')), other.substring(other.indexOf('=') + 1));
+        construct(values);
+    }
+
+    /** The defaults of etc/graceful-drain.xml, in its argument order. */
+    private static Map<String, String> xmlDefaults()
+    {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put(DrainSettings.TIMEOUT, "30000");
+        values.put(DrainSettings.LINGER_TIMEOUT, "1000");
+        values.put(DrainSettings.READINESS_PATH, "");
+        values.put(DrainSettings.PRE_STOP_DELAY, "0");
+        values.put(DrainSettings.QUIET_PERIOD, "1000");
+        values.put(DrainSettings.HANDSHAKE_TIMEOUT, "");
+        values.put(DrainSettings.STREAM_TIMEOUT, "");
+        return values;
+    }
+
+    private static DrainSettings construct(Map<String, String> v)
+    {
+        return new DrainSettings(v.get(DrainSettings.TIMEOUT), v.get(DrainSettings.LINGER_TIMEOUT), v.get(DrainSettings.READINESS_PATH),
+            v.get(DrainSettings.PRE_STOP_DELAY), v.get(DrainSettings.QUIET_PERIOD), v.get(DrainSettings.HANDSHAKE_TIMEOUT),
+            v.get(DrainSettings.STREAM_TIMEOUT));
     }
 }

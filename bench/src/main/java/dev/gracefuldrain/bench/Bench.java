@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
+import dev.gracefuldrain.testsupport.Jetty;
+
 /**
  * The whole bench, one command: drain latency at scale, request-path overhead (wrk), memory and
  * allocation, a stop under load; stock Jetty and the module in the same run, alternating. Prints every
@@ -20,6 +22,8 @@ import java.util.function.ToDoubleFunction;
  */
 public final class Bench
 {
+    /** The bench module's build directory: the smoke run's report goes there. */
+    static final Path TARGET = Path.of(System.getProperty("bench.target", "bench/target")).toAbsolutePath();
     /** Targets from the issue; the report marks each figure met or missed. */
     static final double IDLE_CLOSED_TARGET_MS = 100;
     static final double EXIT_IDLE_TARGET_MS = 500;
@@ -53,7 +57,7 @@ public final class Bench
     public static void main(String[] args) throws Exception
     {
         boolean smoke = Arrays.asList(args).contains("--smoke");
-        Path out = smoke ? Jetty.TARGET.resolve("smoke/BENCHMARKS.md") : Path.of(System.getProperty("bench.out", "docs/BENCHMARKS.md"));
+        Path out = smoke ? Bench.TARGET.resolve("smoke/BENCHMARKS.md") : Path.of(System.getProperty("bench.out", "docs/BENCHMARKS.md"));
         Results results = run(smoke ? Plan.quick() : Plan.full());
         write(results, smoke, out);
         System.out.println("bench: report written to " + out.toAbsolutePath());
@@ -74,9 +78,9 @@ public final class Bench
             floor.add(result);
         }
         List<DrainAtScale.Run> drains = new ArrayList<>();
-        Jetty.Variant[] variants = plan.smoke()
-            ? new Jetty.Variant[]{Jetty.Variant.MODULE, Jetty.Variant.STOCK}
-            : new Jetty.Variant[]{Jetty.Variant.MODULE, Jetty.Variant.STOCK, Jetty.Variant.STOCK_NO_SHRINK};
+        Variant[] variants = plan.smoke()
+            ? new Variant[]{Variant.MODULE, Variant.STOCK}
+            : new Variant[]{Variant.MODULE, Variant.STOCK, Variant.STOCK_NO_SHRINK};
         int turn = 0;
         for (int idle : plan.idle())
         {
@@ -85,7 +89,7 @@ public final class Bench
                 // Alternate which variant goes first, so that no variant always runs on a warmer machine.
                 for (int i = 0; i < variants.length; i++)
                 {
-                    Jetty.Variant variant = variants[(i + turn) % variants.length];
+                    Variant variant = variants[(i + turn) % variants.length];
                     DrainAtScale.Run run = DrainAtScale.run(variant, idle, busy, plan.busyMs());
                     System.out.println("drain: " + run.describe());
                     drains.add(run);
@@ -97,7 +101,7 @@ public final class Bench
         List<DrainAtScale.Run> repeats = new ArrayList<>();
         for (int i = 0; i < plan.busyRepeats(); i++)
         {
-            DrainAtScale.Run run = DrainAtScale.run(Jetty.Variant.MODULE, 100, 10, plan.busyMs());
+            DrainAtScale.Run run = DrainAtScale.run(Variant.MODULE, 100, 10, plan.busyMs());
             System.out.println("drain (repeat): " + run.describe());
             repeats.add(run);
         }
@@ -110,7 +114,7 @@ public final class Bench
         System.out.print("memory:\n" + memory);
 
         List<UnderLoad.Result> load = new ArrayList<>();
-        for (Jetty.Variant variant : new Jetty.Variant[]{Jetty.Variant.MODULE, Jetty.Variant.STOCK})
+        for (Variant variant : new Variant[]{Variant.MODULE, Variant.STOCK})
         {
             UnderLoad.Result result = UnderLoad.run(variant, plan.loadClients(), plan.loadBefore());
             System.out.println("under load: " + result);
@@ -128,7 +132,7 @@ public final class Bench
                 + "clients (a Java NIO client, wrk) run on the same machine over loopback, so they share the cores with the server. "
                 + "Stock Jetty and the module run in the same session, alternating. Targets are from issue 7 and each figure says met or missed.",
             smoke ? " --smoke" : "", Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.version"),
-            System.getProperty("java.version"), r.took().toSeconds(), System.getProperty("jetty.version", "12.1.12")));
+            System.getProperty("java.version"), r.took().toSeconds(), Jetty.VERSION));
 
         drainSection(report, r);
         overheadSection(report, r.overhead());
@@ -168,10 +172,10 @@ public final class Bench
 
         // Ratios, stock over module, for each size: how many times sooner the module closes idle connections and exits.
         List<List<String>> ratios = new ArrayList<>();
-        for (DrainAtScale.Run module : r.drains().stream().filter(d -> d.variant() == Jetty.Variant.MODULE).toList())
+        for (DrainAtScale.Run module : r.drains().stream().filter(d -> d.variant() == Variant.MODULE).toList())
         {
             List<String> row = new ArrayList<>(List.of(Integer.toString(module.idle()), Integer.toString(module.busy())));
-            for (Jetty.Variant stock : new Jetty.Variant[]{Jetty.Variant.STOCK, Jetty.Variant.STOCK_NO_SHRINK})
+            for (Variant stock : new Variant[]{Variant.STOCK, Variant.STOCK_NO_SHRINK})
             {
                 DrainAtScale.Run other = r.drains().stream().filter(d -> d.variant() == stock && d.idle() == module.idle() && d.busy() == module.busy())
                     .findFirst().orElse(null);
@@ -196,7 +200,7 @@ public final class Bench
                 series(r.drains(), busy, DrainAtScale.Run::exitMs), true);
         }
 
-        DrainAtScale.Run big = r.drains().stream().filter(d -> d.variant() == Jetty.Variant.MODULE && d.busy() == 0)
+        DrainAtScale.Run big = r.drains().stream().filter(d -> d.variant() == Variant.MODULE && d.busy() == 0)
             .max((a, b) -> Integer.compare(a.idle(), b.idle())).orElseThrow();
         double[] afterBusy = r.busyRepeats().stream().mapToDouble(DrainAtScale.Run::drainedAfterLastBusyMs).sorted().toArray();
         double[] exitAfterBusy = r.busyRepeats().stream().mapToDouble(DrainAtScale.Run::exitAfterLastBusyMs).sorted().toArray();
@@ -216,7 +220,7 @@ public final class Bench
     {
         int[] sizes = runs.stream().mapToInt(DrainAtScale.Run::idle).distinct().toArray();
         LinkedHashMap<String, double[]> series = new LinkedHashMap<>();
-        for (Jetty.Variant variant : new Jetty.Variant[]{Jetty.Variant.STOCK, Jetty.Variant.STOCK_NO_SHRINK, Jetty.Variant.MODULE})
+        for (Variant variant : new Variant[]{Variant.STOCK, Variant.STOCK_NO_SHRINK, Variant.MODULE})
         {
             if (runs.stream().noneMatch(d -> d.variant() == variant))
                 continue;
@@ -250,24 +254,24 @@ public final class Bench
                 rows.add(List.of(churn ? "churn" : "keep-alive", Integer.toString(run.round() + 1), run.variant().label,
                     String.format(Locale.ROOT, "%,.0f", run.rps()), Report.fmt(run.p50us()), Report.fmt(run.p99us()), Report.fmt(run.cpuUsPerRequest())));
             }
-            double stockRps = Overhead.median(these.stream().filter(x -> x.variant() == Jetty.Variant.STOCK).mapToDouble(Overhead.Run::rps).toArray());
-            double moduleRps = Overhead.median(these.stream().filter(x -> x.variant() == Jetty.Variant.MODULE).mapToDouble(Overhead.Run::rps).toArray());
-            double stockP99 = Overhead.median(these.stream().filter(x -> x.variant() == Jetty.Variant.STOCK).mapToDouble(Overhead.Run::p99us).toArray());
-            double moduleP99 = Overhead.median(these.stream().filter(x -> x.variant() == Jetty.Variant.MODULE).mapToDouble(Overhead.Run::p99us).toArray());
+            double stockRps = Overhead.median(these.stream().filter(x -> x.variant() == Variant.STOCK).mapToDouble(Overhead.Run::rps).toArray());
+            double moduleRps = Overhead.median(these.stream().filter(x -> x.variant() == Variant.MODULE).mapToDouble(Overhead.Run::rps).toArray());
+            double stockP99 = Overhead.median(these.stream().filter(x -> x.variant() == Variant.STOCK).mapToDouble(Overhead.Run::p99us).toArray());
+            double moduleP99 = Overhead.median(these.stream().filter(x -> x.variant() == Variant.MODULE).mapToDouble(Overhead.Run::p99us).toArray());
             String mode = churn ? "churn" : "keep-alive";
             targets.add(List.of(mode + ": throughput module / stock >= 0.98 (medians)", Report.fmt(moduleRps / stockRps),
                 verdict(moduleRps / stockRps >= THROUGHPUT_RATIO_TARGET)));
             targets.add(List.of(mode + ": p99 latency module / stock <= 1.05 (medians)", Report.fmt(moduleP99 / stockP99),
                 verdict(moduleP99 / stockP99 <= P99_RATIO_TARGET)));
-            double stockCpu = Overhead.median(these.stream().filter(x -> x.variant() == Jetty.Variant.STOCK).mapToDouble(Overhead.Run::cpuUsPerRequest).toArray());
-            double moduleCpu = Overhead.median(these.stream().filter(x -> x.variant() == Jetty.Variant.MODULE).mapToDouble(Overhead.Run::cpuUsPerRequest).toArray());
+            double stockCpu = Overhead.median(these.stream().filter(x -> x.variant() == Variant.STOCK).mapToDouble(Overhead.Run::cpuUsPerRequest).toArray());
+            double moduleCpu = Overhead.median(these.stream().filter(x -> x.variant() == Variant.MODULE).mapToDouble(Overhead.Run::cpuUsPerRequest).toArray());
             targets.add(List.of(mode + ": server CPU per request module / stock (medians; no target, steadier than throughput here)",
                 Report.fmt(moduleCpu / stockCpu), "-"));
         }
         report.table(List.of("mode", "round", "variant", "requests/s", "p50 (µs)", "p99 (µs)", "server CPU per request (µs)"), rows);
         List<String> groups = List.of("keep-alive", "churn");
         LinkedHashMap<String, double[]> rps = new LinkedHashMap<>();
-        for (Jetty.Variant variant : new Jetty.Variant[]{Jetty.Variant.STOCK, Jetty.Variant.MODULE})
+        for (Variant variant : new Variant[]{Variant.STOCK, Variant.MODULE})
         {
             rps.put(variant.label, new double[]{
                 Overhead.median(runs.stream().filter(x -> !x.churn() && x.variant() == variant).mapToDouble(Overhead.Run::rps).toArray()),
@@ -314,7 +318,7 @@ public final class Bench
         }
         report.table(List.of("variant", "clients", "completed before SIGTERM", "completed after", "503", "refused cleanly", "connect refused",
             "truncated", "reset", "exit after SIGTERM (ms)"), rows);
-        UnderLoad.Result module = results.stream().filter(x -> x.variant() == Jetty.Variant.MODULE).findFirst().orElseThrow();
+        UnderLoad.Result module = results.stream().filter(x -> x.variant() == Variant.MODULE).findFirst().orElseThrow();
         report.table(List.of("target (module)", "measured", "met?"), List.of(
             List.of("truncated responses = 0", Long.toString(module.truncated()), verdict(module.truncated() == 0)),
             List.of("connection resets seen by clients = 0", Long.toString(module.reset()), verdict(module.reset() == 0))));

@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Await;
+import dev.gracefuldrain.testsupport.Jetty;
+
 /**
  * Drain latency at scale: N idle keep-alive connections (each has served one request) plus B busy
  * requests, then SIGTERM; measured from the signal to the last idle connection's close, and to the
@@ -24,7 +27,7 @@ final class DrainAtScale
 {
     private static final byte[] FAST = "GET /sample/fast HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    record Run(Jetty.Variant variant, int idle, int busy, long busyMs,
+    record Run(Variant variant, int idle, int busy, long busyMs,
                double idleClosedP50Ms, double idleClosedMaxMs, int idleFin, int idleReset, int idleOpen,
                int busyCompleted, double lastBusyEndMs, double exitMs, double exitAfterLastBusyMs, double drainedAfterLastBusyMs,
                double drainedMs, double wireIdleFinP50Ms, double wireIdleFinAllMs)
@@ -57,12 +60,12 @@ final class DrainAtScale
         }
     }
 
-    static Run run(Jetty.Variant variant, int idle, int busy, long busyMs) throws Exception
+    static Run run(Variant variant, int idle, int busy, long busyMs) throws Exception
     {
         List<String> properties = new ArrayList<>();
         // Enough acceptors' backlog for a burst of connects, and room for the process to exit on its own.
         properties.add("jetty.http.acceptQueueSize=4096");
-        if (variant == Jetty.Variant.MODULE)
+        if (variant == Variant.MODULE)
             properties.add("jetty.drain.timeout=30000");
         else
             properties.add("jetty.server.stopTimeout=5000"); // the graceful module's default
@@ -76,7 +79,7 @@ final class DrainAtScale
         String extra = System.getProperty("bench.jvmOptions", "");
         if (!extra.isBlank())
             jvm.addAll(List.of(extra.trim().split("\\s+")));
-        try (Jetty jetty = Jetty.start(variant, jvm, properties.toArray(String[]::new));
+        try (Jetty.Server jetty = variant.start(jvm, properties.toArray(String[]::new));
              Selector selector = Selector.open())
         {
             List<Client> idleClients = open(selector, jetty.port, idle, false, FAST);
@@ -246,26 +249,10 @@ final class DrainAtScale
     }
 
     /** Drives the selector (the busy requests are sent from it) until the webapp counts them in flight. */
-    private static void awaitInFlight(Jetty jetty, Selector selector, int count) throws Exception
+    private static void awaitInFlight(Jetty.Server jetty, Selector selector, int count) throws Exception
     {
-        if (count == 0)
-            return;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline)
-        {
-            String counters = jetty.get("/sample/counters");
-            int at = counters.indexOf("inflight=");
-            if (at >= 0)
-            {
-                int end = at + 9;
-                while (end < counters.length() && Character.isDigit(counters.charAt(end)))
-                    end++;
-                if (Integer.parseInt(counters.substring(at + 9, end)) >= count)
-                    return;
-            }
-            selectOnce(selector, 10);
-        }
-        throw new IllegalStateException("busy requests did not start");
+        if (count > 0)
+            Await.until(count + " busy request(s) in flight", Duration.ofSeconds(30), () -> selectOnce(selector, 10), () -> Jetty.inFlight(jetty.port), n -> n >= count);
     }
 
     /**
@@ -302,7 +289,7 @@ final class DrainAtScale
     {
         int idle = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int busy = args.length > 1 ? Integer.parseInt(args[1]) : 0;
-        Jetty.Variant variant = args.length > 2 ? Jetty.Variant.valueOf(args[2]) : Jetty.Variant.MODULE;
+        Variant variant = args.length > 2 ? Variant.valueOf(args[2]) : Variant.MODULE;
         System.out.println(run(variant, idle, busy, 2000).describe());
     }
 }

@@ -13,6 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import dev.gracefuldrain.testsupport.Jetty;
+
 /**
  * What the kernel alone needs to half-close N loopback connections on this machine: no Jetty, no
  * HTTP; one process accepts N connections, then calls shutdownOutput() on each in a tight loop (on 1

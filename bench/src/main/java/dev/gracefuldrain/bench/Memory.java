@@ -1,5 +1,6 @@
 package dev.gracefuldrain.bench;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,6 +24,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
 
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
@@ -77,7 +81,7 @@ final class Memory
      * @param allocEvents ObjectAllocationSample events in the window
      * @param histogram class name to bytes, connections open
      */
-    record Side(Jetty.Variant variant, long heapUsedBefore, long heapUsedAfter, long liveBefore, long liveAfter,
+    record Side(Variant variant, long heapUsedBefore, long heapUsedAfter, long liveBefore, long liveAfter,
         long gracefulDrainBytes, long trackedConnections, long chmNodeBytes, long trackerArrayBytes, long openMs, int closedByServer,
         long wrkRequests, double wrkRps, long allocTotal, long allocAnyModuleFrame, long allocTracker, long allocOtherModule,
         long allocStatistics, long allocGraceful, long allocEvents, Map<String, Long> histogram)
@@ -152,8 +156,8 @@ final class Memory
 
     static Result run(int connections, Duration wrk) throws Exception
     {
-        Side stock = side(Jetty.Variant.STOCK, connections, wrk);
-        Side module = side(Jetty.Variant.MODULE, connections, wrk);
+        Side stock = side(Variant.STOCK, connections, wrk);
+        Side module = side(Variant.MODULE, connections, wrk);
         double n = connections;
         long chmDiff = module.chmNodeBytes() - stock.chmNodeBytes();
         double tracked = (module.gracefulDrainBytes() + chmDiff) / n;
@@ -176,13 +180,13 @@ final class Memory
             topDiffs(stock.histogram(), module.histogram(), 8));
     }
 
-    private static Side side(Jetty.Variant variant, int connections, Duration wrkDuration) throws Exception
+    private static Side side(Variant variant, int connections, Duration wrkDuration) throws Exception
     {
         // The recording's file is relative: Jetty runs in its base, so it is <base>/alloc.jfr.
         List<String> jvm = List.of("-Xmx512m",
             "-XX:StartFlightRecording=name=" + JFR_NAME + ",filename=" + JFR_FILE + ",settings=profile",
             "-XX:FlightRecorderOptions=stackdepth=256");
-        try (Jetty jetty = Jetty.start(variant, jvm, IDLE_TIMEOUT))
+        try (Jetty.Server jetty = variant.start(jvm, IDLE_TIMEOUT))
         {
             // Allocation per request: warm up first, so the window sees compiled code only.
             wrk(jetty.port, WRK_WARMUP);
@@ -190,7 +194,7 @@ final class Memory
             WrkRun wrk = wrk(jetty.port, wrkDuration);
             Instant to = Instant.now();
             String stopped = jetty.jcmd("JFR.stop", "name=" + JFR_NAME);
-            Path recording = jetty.base.resolve(JFR_FILE);
+            Path recording = jetty.base.dir.resolve(JFR_FILE);
             if (!Files.isRegularFile(recording))
                 throw new IllegalStateException("no recording at " + recording + ": " + stopped);
             Alloc alloc = alloc(recording, from, to);
@@ -445,23 +449,15 @@ final class Memory
             final ByteBuffer request = ByteBuffer.wrap(REQUEST);
             ByteArrayOutputStream response = new ByteArrayOutputStream(256);
 
-            /** @return true once the whole response is in */
-            boolean complete()
+            /** @return true once the whole response is in (parsed again from the start: only while connecting) */
+            boolean complete() throws IOException
             {
-                byte[] bytes = response.toByteArray();
-                String text = new String(bytes, StandardCharsets.ISO_8859_1);
-                int end = text.indexOf("\r\n\r\n");
-                if (end < 0)
+                Wire.Response parsed = Wire.readResponse(new ByteArrayInputStream(response.toByteArray()));
+                if (parsed == null || !parsed.complete())
                     return false;
-                if (!text.startsWith("HTTP/1.1 200"))
-                    throw new IllegalStateException("unexpected response: " + text);
-                String headers = text.substring(0, end).toLowerCase(Locale.ROOT);
-                Matcher length = Pattern.compile("\r\ncontent-length:\\s*(\\d+)").matcher(headers);
-                if (length.find())
-                    return bytes.length >= end + 4 + Integer.parseInt(length.group(1));
-                if (headers.contains("\r\ntransfer-encoding:") && headers.contains("chunked"))
-                    return text.endsWith("\r\n0\r\n\r\n");
-                throw new IllegalStateException("a response with neither Content-Length nor chunked: " + text);
+                if (parsed.status() != 200 || parsed.untilClose())
+                    throw new IllegalStateException("expected a 200 with a length or chunks: " + response.toString(StandardCharsets.ISO_8859_1));
+                return true;
             }
         }
 

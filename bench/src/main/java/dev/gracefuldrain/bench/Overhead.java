@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.gracefuldrain.testsupport.Jetty;
+
 /**
  * What the module costs on the request path: wrk against stock Jetty with its graceful module
  * (what an operator would otherwise run) and against Jetty with graceful-drain, alternating, each
@@ -22,7 +24,7 @@ final class Overhead
     static final String PATH = "/sample/fast";
 
     /** One measurement: wrk's requests/s and latency percentiles (microseconds). */
-    record Run(Jetty.Variant variant, int round, double rps, double p50us, double p99us, boolean churn, double cpuUsPerRequest)
+    record Run(Variant variant, int round, double rps, double p50us, double p99us, boolean churn, double cpuUsPerRequest)
     {
     }
 
@@ -44,18 +46,18 @@ final class Overhead
         List<Run> runs = new ArrayList<>();
         for (int round = 0; round < rounds; round++)
         {
-            Jetty.Variant[] order = round % 2 == 0
-                ? new Jetty.Variant[]{Jetty.Variant.STOCK, Jetty.Variant.MODULE}
-                : new Jetty.Variant[]{Jetty.Variant.MODULE, Jetty.Variant.STOCK};
-            for (Jetty.Variant variant : order)
+            Variant[] order = round % 2 == 0
+                ? new Variant[]{Variant.STOCK, Variant.MODULE}
+                : new Variant[]{Variant.MODULE, Variant.STOCK};
+            for (Variant variant : order)
                 runs.add(once(variant, round, each, churn));
         }
         return runs;
     }
 
-    static Run once(Jetty.Variant variant, int round, Duration each, boolean churn) throws Exception
+    static Run once(Variant variant, int round, Duration each, boolean churn) throws Exception
     {
-        try (Jetty jetty = Jetty.start(variant, List.of()))
+        try (Jetty.Server jetty = variant.start(List.of()))
         {
             wrk(jetty, WARMUP, churn);
             long cpuBefore = cpuTicks(jetty.pid());
@@ -96,7 +98,7 @@ final class Overhead
     }
 
     /** wrk -t2 -c64 against /sample/fast for {@code duration}; with churn one request per connection. */
-    static Wrk wrk(Jetty jetty, Duration duration, boolean churn) throws Exception
+    static Wrk wrk(Jetty.Server jetty, Duration duration, boolean churn) throws Exception
     {
         return wrk(jetty.port, PATH, THREADS, CONNECTIONS, duration, churn);
     }
@@ -170,8 +172,8 @@ final class Overhead
             List<Run> these = runs.stream().filter(r -> r.churn() == churn).toList();
             if (these.isEmpty())
                 continue;
-            List<Run> stock = these.stream().filter(r -> r.variant() == Jetty.Variant.STOCK).toList();
-            List<Run> module = these.stream().filter(r -> r.variant() == Jetty.Variant.MODULE).toList();
+            List<Run> stock = these.stream().filter(r -> r.variant() == Variant.STOCK).toList();
+            List<Run> module = these.stream().filter(r -> r.variant() == Variant.MODULE).toList();
             if (stock.isEmpty() || module.isEmpty())
                 continue;
             double stockRps = median(stock.stream().mapToDouble(Run::rps).toArray());

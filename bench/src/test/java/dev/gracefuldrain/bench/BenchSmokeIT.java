@@ -23,13 +23,13 @@ class BenchSmokeIT
     void smokeRunMeasuresEveryPartAndWritesTheReport() throws Exception
     {
         Bench.Results results = Bench.run(Bench.Plan.quick());
-        java.nio.file.Path out = Jetty.TARGET.resolve("smoke/BENCHMARKS.md");
+        java.nio.file.Path out = Bench.TARGET.resolve("smoke/BENCHMARKS.md");
         Bench.write(results, true, out);
         String report = Files.readString(out);
-        DrainAtScale.Run module = results.drains().stream().filter(d -> d.variant() == Jetty.Variant.MODULE && d.busy() == 0).findFirst().orElseThrow();
-        DrainAtScale.Run stock = results.drains().stream().filter(d -> d.variant() == Jetty.Variant.STOCK && d.busy() == 0).findFirst().orElseThrow();
-        DrainAtScale.Run busy = results.drains().stream().filter(d -> d.variant() == Jetty.Variant.MODULE && d.busy() > 0).findFirst().orElseThrow();
-        UnderLoad.Result load = results.load().stream().filter(x -> x.variant() == Jetty.Variant.MODULE).findFirst().orElseThrow();
+        DrainAtScale.Run module = results.drains().stream().filter(d -> d.variant() == Variant.MODULE && d.busy() == 0).findFirst().orElseThrow();
+        DrainAtScale.Run stock = results.drains().stream().filter(d -> d.variant() == Variant.STOCK && d.busy() == 0).findFirst().orElseThrow();
+        DrainAtScale.Run busy = results.drains().stream().filter(d -> d.variant() == Variant.MODULE && d.busy() > 0).findFirst().orElseThrow();
+        UnderLoad.Result load = results.load().stream().filter(x -> x.variant() == Variant.MODULE).findFirst().orElseThrow();
         assertAll(report,
             () -> assertEquals(module.idle(), module.idleFin(), "module: every idle connection got a FIN"),
             () -> assertEquals(0, module.idleReset(), "module: no reset"),

@@ -1,9 +1,6 @@
 package dev.gracefuldrain.it;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +11,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.gracefuldrain.testsupport.Await;
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
+
 /**
- * The probe of drain-notes.md: idle keep-alive connections, never-used connections and
- * in-flight requests, then a stop; records what each client saw on the wire, and when.
+ * The drain probe: idle keep-alive connections, never-used connections and in-flight requests,
+ * then a stop; records what each client saw on the wire, and when. Stock Jetty's figures for the
+ * same probe are in docs/STOCK-JETTY.md.
  */
 final class DrainScenario
 {
@@ -26,7 +28,8 @@ final class DrainScenario
         long send() throws Exception;
     }
 
-    record Busy(String path, Wire.Response response, String failure, Wire.Closing closing)
+    /** @param sentNanos when its request was sent: the server cannot have begun it earlier */
+    record Busy(String path, long sentNanos, Wire.Response response, String failure, Wire.Closing closing)
     {
         boolean completed()
         {
@@ -34,8 +37,12 @@ final class DrainScenario
         }
     }
 
+    /**
+     * @param inFlightNanos when the webapp was seen with every busy request inside it: each had begun by then
+     * @param t0 when the stop was sent: the server cannot have received it earlier
+     */
     record Figures(long listenerClosedMs, List<Wire.Closing> idle, List<Wire.Closing> neverUsed, List<Busy> busy,
-                   long t0, long exitNanos, String log)
+                   long inFlightNanos, long t0, long exitNanos, String log)
     {
         long ms(long nanos)
         {
@@ -138,7 +145,7 @@ final class DrainScenario
         this.busyPaths = busyPaths;
     }
 
-    /** The probe of drain-notes.md plus a committed stream and an async request. */
+    /** The probe (20 idle, 5 never-used, 5 slow requests) plus a committed stream and an async request. */
     static DrainScenario standard()
     {
         List<String> busy = new ArrayList<>();
@@ -170,16 +177,18 @@ final class DrainScenario
             for (String path : busyPaths)
             {
                 Wire wire = Wire.open(port);
+                long sent = System.nanoTime();
                 wire.send(Wire.request("GET", path));
-                busy.add(CompletableFuture.supplyAsync(() -> exchange(wire, path), pool));
+                busy.add(CompletableFuture.supplyAsync(() -> exchange(wire, path, sent), pool));
             }
             awaitInFlight(port, busyPaths.size(), Duration.ofSeconds(10));
+            long inFlight = System.nanoTime();
 
             List<CompletableFuture<Wire.Closing>> idleClosings = watch(idleWires, pool);
             List<CompletableFuture<Wire.Closing>> neverClosings = watch(neverWires, pool);
 
             long t0 = stop.send();
-            long listenerClosed = TimeUnit.NANOSECONDS.toMillis(awaitRefused(port, Duration.ofSeconds(10)) - t0);
+            long listenerClosed = TimeUnit.NANOSECONDS.toMillis(Jetty.awaitRefused(port, Duration.ofSeconds(10)) - t0);
 
             List<Wire.Closing> idleResult = join(idleClosings);
             List<Wire.Closing> neverResult = join(neverClosings);
@@ -187,7 +196,7 @@ final class DrainScenario
             for (CompletableFuture<Busy> b : busy)
                 busyResult.add(b.get(90, TimeUnit.SECONDS));
             long exit = server.awaitExit(Duration.ofSeconds(90));
-            return new Figures(listenerClosed, idleResult, neverResult, busyResult, t0, exit, server.log());
+            return new Figures(listenerClosed, idleResult, neverResult, busyResult, inFlight, t0, exit, server.log());
         }
         finally
         {
@@ -205,16 +214,16 @@ final class DrainScenario
         return wire;
     }
 
-    private static Busy exchange(Wire wire, String path)
+    private static Busy exchange(Wire wire, String path, long sent)
     {
         try
         {
             Wire.Response response = wire.readResponse(Duration.ofSeconds(60));
-            return new Busy(path, response, null, wire.awaitClose(Duration.ofSeconds(30)));
+            return new Busy(path, sent, response, null, wire.awaitClose(Duration.ofSeconds(30)));
         }
         catch (IOException x)
         {
-            return new Busy(path, null, x.toString(), wire.awaitClose(Duration.ofSeconds(1)));
+            return new Busy(path, sent, null, x.toString(), wire.awaitClose(Duration.ofSeconds(1)));
         }
     }
 
@@ -237,39 +246,6 @@ final class DrainScenario
     /** Polls the webapp until {@code count} requests are inside servlets. */
     static void awaitInFlight(int port, int count, Duration timeout) throws Exception
     {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline)
-        {
-            last = Wire.get(port, "/sample/counters").bodyText().trim();
-            Matcher m = Pattern.compile("inflight=(\\d+)").matcher(last);
-            if (m.find() && Integer.parseInt(m.group(1)) >= count)
-                return;
-            Thread.sleep(10);
-        }
-        throw new AssertionError("expected " + count + " requests in flight within " + timeout + ", last seen: " + last);
-    }
-
-    /** Tries new connections until one is refused; each one accepted meanwhile is closed at once. */
-    static long awaitRefused(int port, Duration timeout) throws Exception
-    {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline)
-        {
-            try (Socket socket = new Socket())
-            {
-                socket.connect(new InetSocketAddress(Jetty.HOST, port), 200);
-            }
-            catch (ConnectException refused)
-            {
-                return System.nanoTime();
-            }
-            catch (IOException other)
-            {
-                // a timeout: try again
-            }
-            Thread.sleep(1);
-        }
-        throw new AssertionError("the listener still accepted connections " + timeout + " after the stop");
+        Await.until(count + " request(s) in flight", timeout, Duration.ofMillis(10), () -> Jetty.inFlight(port), n -> n >= count);
     }
 }

@@ -4,18 +4,23 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Faults during the drain, all at once: a client that aborts mid-response, a slowloris, a client
  * that never reads its large response, a handler that throws, a handler that hangs past the timeout.
- * The server still exits within the timeout + 1 s, and the log names every request it cut.
+ * The drain forces at its timeout, before Jetty's own stop timeout (the timeout + 1 s), the process
+ * exits right after the last cut connection closed, and the log names every request it cut.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FaultsIT
@@ -73,7 +78,10 @@ class FaultsIT
             Wire.Closing throwingClosing = throwing.awaitClose(Duration.ofSeconds(10));
             Wire.Closing slowlorisClosing = slowloris.awaitClose(Duration.ofSeconds(30));
             Wire.Closing hangingClosing = hanging.awaitClose(Duration.ofSeconds(30));
-            long exitMs = TimeUnit.NANOSECONDS.toMillis(server.awaitExit(Duration.ofSeconds(30)) - t0);
+            long exit = server.awaitExit(Duration.ofSeconds(30));
+            long exitMs = TimeUnit.NANOSECONDS.toMillis(exit - t0);
+            long firstCutMs = TimeUnit.NANOSECONDS.toMillis(Math.min(slowlorisClosing.nanos(), hangingClosing.nanos()) - t0);
+            long lastCutMs = TimeUnit.NANOSECONDS.toMillis(Math.max(slowlorisClosing.nanos(), hangingClosing.nanos()) - t0);
             neverReads.close();
 
             String log = server.log();
@@ -84,7 +92,10 @@ class FaultsIT
                 hangingClosing.kind(), TimeUnit.NANOSECONDS.toMillis(hangingClosing.nanos() - t0),
                 log.lines().filter(l -> l.contains("graceful-drain: cut") || l.contains("graceful-drain: timeout")).map(l -> "  " + l).collect(java.util.stream.Collectors.joining("\n")), summary);
             assertAll(
-                () -> assertTrue(exitMs < TIMEOUT_MS + 1000, "exited at " + exitMs + " ms; timeout " + TIMEOUT_MS + " ms"),
+                () -> assertTrue(firstCutMs >= TIMEOUT_MS, "the slowloris and the hanging request were cut at " + firstCutMs + " ms, not before the timeout"),
+                () -> assertTrue(DrainIT.forcingAtMs(log) >= TIMEOUT_MS, "the drain forced at " + DrainIT.forcingAtMs(log) + " ms of its " + TIMEOUT_MS + " ms"),
+                () -> assertFalse(log.contains("TimeoutException"), "Jetty's own stop timeout (the timeout + 1 s) did not fire: ours aborted first"),
+                () -> assertTrue(exitMs - lastCutMs < DrainIT.EXIT_AFTER_LAST_MS, "exited " + (exitMs - lastCutMs) + " ms after the last cut connection closed"),
                 () -> assertNotNull(failed, "the throwing handler's request gets an answer"),
                 () -> assertEquals(500, failed.status()),
                 () -> assertTrue(failed.connectionClose(), "with Connection: close"),

@@ -13,6 +13,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Jetty;
+
 /**
  * HTTP/2 cleartext (prior knowledge) over a raw socket, frame by frame: the test decides when to
  * answer a PING and when to open a stream, which no real client lets it do, so that it can open a

@@ -7,6 +7,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Await;
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
+
 /**
  * A real HAProxy (Debian package) on loopback in front of Jetty instances, with an HTTP health
  * check and a CSV stats page to tell when it sees a server up or down.
@@ -42,20 +46,25 @@ final class HAProxy implements AutoCloseable
         log = dir.resolve("haproxy.log");
         process = new ProcessBuilder(BINARY, "-db", "-f", cfg.toString()).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true)
+        try
         {
-            try
+            Await.until("HAProxy serves its stats page", Duration.ofSeconds(10), Duration.ofMillis(20), () ->
             {
-                stats();
-                break;
-            }
-            catch (IOException notYet)
-            {
-                if (!process.isAlive() || System.nanoTime() > deadline)
-                    throw new IllegalStateException("HAProxy did not start:\n" + Files.readString(log));
-                Thread.sleep(20);
-            }
+                if (!process.isAlive())
+                    throw new IllegalStateException("HAProxy exited:\n" + Files.readString(log));
+                try
+                {
+                    return stats();
+                }
+                catch (IOException notYet)
+                {
+                    return null;
+                }
+            }, stats -> true);
+        }
+        catch (AssertionError x)
+        {
+            throw new IllegalStateException("HAProxy did not start:\n" + Files.readString(log), x);
         }
     }
 
@@ -84,16 +93,7 @@ final class HAProxy implements AutoCloseable
     /** Waits, bounded, until HAProxy reports the server with exactly this status. */
     void awaitStatus(String server, String status, Duration timeout) throws Exception
     {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline)
-        {
-            last = status(server);
-            if (last.equals(status))
-                return;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("HAProxy did not see " + server + " " + status + " within " + timeout + " (last: " + last + ")");
+        Await.until("HAProxy sees " + server + " " + status, timeout, Duration.ofMillis(20), () -> status(server), status::equals);
     }
 
     @Override

@@ -10,6 +10,10 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
 import com.sun.tools.attach.VirtualMachine;
+import dev.gracefuldrain.testsupport.Await;
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -109,15 +113,6 @@ class JmxIT
 
     private static String awaitPhase(MBeanServerConnection jmx, ObjectName drain, String phase, Duration timeout) throws Exception
     {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline)
-        {
-            last = (String)jmx.getAttribute(drain, "phase");
-            if (last.equals(phase))
-                return last;
-            Thread.sleep(5);
-        }
-        return last;
+        return Await.until("phase " + phase, timeout, Duration.ofMillis(5), () -> (String)jmx.getAttribute(drain, "phase"), phase::equals);
     }
 }

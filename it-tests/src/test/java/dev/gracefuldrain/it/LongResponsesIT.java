@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -54,10 +57,10 @@ class LongResponsesIT
                 () -> assertTrue(TlsDrainIT.ms(t0, pollEnd.nanos) < 1000, "at once"),
                 () -> assertTrue(sseIgnoringEnd.response == null || !sseIgnoringEnd.response.complete(),
                     "SSE ignoring the drain: ended by the module (no last chunk)"),
-                () -> assertTrue(TlsDrainIT.ms(t0, sseIgnoringEnd.nanos) >= STREAM_BUDGET_MS - 100, "not before the stream budget"),
+                () -> assertTrue(TlsDrainIT.ms(t0, sseIgnoringEnd.nanos) >= STREAM_BUDGET_MS, "not before the stream budget"),
                 () -> assertTrue(TlsDrainIT.ms(t0, sseIgnoringEnd.nanos) < STREAM_BUDGET_MS + 2000, "soon after it"),
                 () -> assertEquals(null, pollIgnoringEnd.response, "long poll ignoring the drain: closed with no response"),
-                () -> assertTrue(TlsDrainIT.ms(t0, pollIgnoringEnd.nanos) >= STREAM_BUDGET_MS - 100, "not before the stream budget"),
+                () -> assertTrue(TlsDrainIT.ms(t0, pollIgnoringEnd.nanos) >= STREAM_BUDGET_MS, "not before the stream budget"),
                 () -> assertTrue(TlsDrainIT.ms(t0, pollIgnoringEnd.nanos) < STREAM_BUDGET_MS + 2000, "soon after it"),
                 () -> assertTrue(TlsDrainIT.ms(t0, exit) < STREAM_BUDGET_MS + 3000, "the stop did not wait for its 20 s timeout"),
                 () -> assertTrue(summary.contains("long responses ended=2"), "summary counts the two ended by the module"),
@@ -90,7 +93,7 @@ class LongResponsesIT
             System.out.println("[long responses h2] " + report);
             assertAll(report,
                 () -> assertTrue(reset != null && reset.streamId() == 1, "the stream was reset"),
-                () -> assertTrue(reset != null && TlsDrainIT.ms(t0, reset.nanos()) >= STREAM_BUDGET_MS - 100, "not before the stream budget"),
+                () -> assertTrue(reset != null && TlsDrainIT.ms(t0, reset.nanos()) >= STREAM_BUDGET_MS, "not before the stream budget"),
                 () -> assertTrue(reset != null && TlsDrainIT.ms(t0, reset.nanos()) < STREAM_BUDGET_MS + 2000, "soon after it"),
                 () -> assertTrue(end != null && "FIN".equals(end.end()), "then the connection closed with a FIN"),
                 () -> assertTrue(TlsDrainIT.ms(t0, exit) < STREAM_BUDGET_MS + 3000, "the stop did not wait for its 20 s timeout"),

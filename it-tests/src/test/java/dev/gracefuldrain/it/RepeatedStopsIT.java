@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Jetty;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -58,7 +60,7 @@ class RepeatedStopsIT
             DrainScenario.Figures f = ONE_BUSY.run(server, () ->
             {
                 long t0 = send(first, server, stopPort);
-                DrainScenario.awaitRefused(server.port, Duration.ofSeconds(5));
+                Jetty.awaitRefused(server.port, Duration.ofSeconds(5));
                 send(second, server, stopPort);
                 return t0;
             });

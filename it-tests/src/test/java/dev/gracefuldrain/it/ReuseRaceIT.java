@@ -14,6 +14,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,9 +1,6 @@
 package dev.gracefuldrain.it;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +8,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.ShutdownService;
+import dev.gracefuldrain.testsupport.Wire;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -83,14 +84,8 @@ class SecurityIT
             idle.send(Wire.request("GET", "/sample/fast"));
             idle.readResponse(Duration.ofSeconds(10));
 
-            try (Socket socket = new Socket(Jetty.HOST, stopPort))
-            {
-                socket.getOutputStream().write(("wrong-key\r\nstop\r\n").getBytes(StandardCharsets.US_ASCII));
-                socket.getOutputStream().flush();
-                socket.setSoTimeout(10_000);
-                InputStream in = socket.getInputStream();
-                assertEquals(-1, in.read(), "the ShutdownService answers a wrong key with nothing");
-            }
+            assertEquals("", ShutdownService.send(stopPort, "wrong-key", "stop").answer(Duration.ofSeconds(10)),
+                "the ShutdownService answers a wrong key with nothing");
 
             // Still serving, on the same keep-alive connection and on new ones.
             idle.send(Wire.request("GET", "/sample/fast"));

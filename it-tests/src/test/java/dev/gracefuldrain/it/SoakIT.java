@@ -6,6 +6,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.KeepAliveLoad;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

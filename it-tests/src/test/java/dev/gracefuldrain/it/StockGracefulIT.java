@@ -2,6 +2,8 @@ package dev.gracefuldrain.it;
 
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Jetty;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -9,8 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Stock Jetty's {@code graceful} module beside ours, on the same probe, in one run: the figures are printed.
- * The assertion on stock Jetty pins the behaviour drain-notes.md measured (idle connections held by the
- * 1 s shutdown idle-timeout shrink), so a Jetty upgrade that changes it is noticed and re-measured.
+ * The assertion on stock Jetty pins its measured behaviour (idle connections held until the 1 s shutdown
+ * idle-timeout shrink closes them; see docs/STOCK-JETTY.md), so a Jetty upgrade that changes it is noticed
+ * and re-measured.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class StockGracefulIT
@@ -45,7 +48,7 @@ class StockGracefulIT
 
         assertTrue(stock.minMs(stock.idle()) >= 300,
             "stock Jetty's graceful module used to hold idle connections ~1 s (shutdown idle-timeout shrink); now the first closed at "
-                + stock.minMs(stock.idle()) + " ms: Jetty changed, re-measure and update drain-notes.md and the README");
+                + stock.minMs(stock.idle()) + " ms: Jetty changed, re-measure and update docs/STOCK-JETTY.md and the README");
         assertTrue(ours.maxMs(ours.idle()) < stock.minMs(stock.idle()), "ours closes idle connections before stock Jetty does");
     }
 

@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Jetty;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

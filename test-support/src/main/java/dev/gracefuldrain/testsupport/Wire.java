@@ -1,5 +1,6 @@
-package dev.gracefuldrain.it;
+package dev.gracefuldrain.testsupport;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,12 +23,13 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * HTTP/1.1 over a raw socket, so the test sees the wire: FIN or RST, the Connection header,
- * Content-Length or chunked framing, and when each byte arrived.
+ * Content-Length or chunked framing, and when each byte arrived. {@link #readResponse(InputStream)}
+ * is the one response parser of the tests and the bench.
  */
-final class Wire implements AutoCloseable
+public final class Wire implements AutoCloseable
 {
     /** How a connection ended, as the client saw it. */
-    enum Close
+    public enum Close
     {
         /** read() returned -1: a clean FIN (over TLS: a close_notify, then a FIN). */
         FIN,
@@ -37,41 +39,45 @@ final class Wire implements AutoCloseable
         OPEN
     }
 
-    record Closing(Close kind, long nanos, int bytesBefore)
+    public record Closing(Close kind, long nanos, int bytesBefore)
     {
     }
 
-    record Response(int status, Map<String, List<String>> headers, byte[] body, boolean complete, boolean chunked, long lastByteNanos)
+    /**
+     * @param complete false if the connection ended inside the headers or the body
+     * @param untilClose the body had neither length nor chunks: it ended with the connection
+     */
+    public record Response(int status, Map<String, List<String>> headers, byte[] body, boolean complete, boolean chunked,
+                           boolean untilClose, long lastByteNanos)
     {
-        String header(String name)
+        public String header(String name)
         {
             List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
             return values == null ? null : String.join(", ", values);
         }
 
-        boolean connectionClose()
+        public boolean connectionClose()
         {
             String connection = header("connection");
             return connection != null && connection.toLowerCase(Locale.ROOT).contains("close");
         }
 
-        String bodyText()
+        public String bodyText()
         {
             return new String(body, StandardCharsets.UTF_8);
         }
     }
 
-    final Socket socket;
+    public final Socket socket;
     /** Over TLS, the TCP socket under it: the FIN after the close_notify is read there. */
     private final Socket tcp;
     private final InputStream in;
-    private final byte[] one = new byte[1];
 
-    private Wire(Socket socket, Socket tcp) throws IOException
+    private Wire(Socket socket, Socket tcp, InputStream in)
     {
         this.socket = socket;
         this.tcp = tcp;
-        this.in = socket.getInputStream();
+        this.in = in;
     }
 
     /**
@@ -79,7 +85,7 @@ final class Wire implements AutoCloseable
      * its handshake done, and its TCP socket kept, so that a close_notify and the FIN after it
      * are told apart from a reset.
      */
-    static Wire openTls(int port, boolean handshake) throws Exception
+    public static Wire openTls(int port, boolean handshake) throws Exception
     {
         Socket tcp = new Socket();
         tcp.connect(new InetSocketAddress(Jetty.HOST, port), 5000);
@@ -91,10 +97,10 @@ final class Wire implements AutoCloseable
             tls.setSoTimeout(10_000);
             tls.startHandshake();
         }
-        return new Wire(tls, tcp);
+        return new Wire(tls, tcp, tls.getInputStream());
     }
 
-    static SSLContext trustAll() throws Exception
+    public static SSLContext trustAll() throws Exception
     {
         TrustManager blind = new X509TrustManager()
         {
@@ -119,16 +125,41 @@ final class Wire implements AutoCloseable
         return context;
     }
 
-    static Wire open(int port) throws IOException
+    public static Wire open(int port) throws IOException
+    {
+        Socket socket = connect(port);
+        return new Wire(socket, null, socket.getInputStream());
+    }
+
+    /**
+     * As {@link #open(int)}, read through a buffer: for a client that alone reads its socket and
+     * sends its next request only after the response (a load), where a system call per byte would
+     * cost more than the server being measured.
+     */
+    public static Wire openBuffered(int port) throws IOException
+    {
+        Socket socket = connect(port);
+        return new Wire(socket, null, new BufferedInputStream(socket.getInputStream(), 8192));
+    }
+
+    private static Socket connect(int port) throws IOException
     {
         Socket socket = new Socket();
-        socket.connect(new InetSocketAddress(Jetty.HOST, port), 5000);
-        socket.setTcpNoDelay(true);
-        return new Wire(socket, null);
+        try
+        {
+            socket.connect(new InetSocketAddress(Jetty.HOST, port), 5000);
+            socket.setTcpNoDelay(true);
+            return socket;
+        }
+        catch (IOException x)
+        {
+            socket.close();
+            throw x;
+        }
     }
 
     /** One request on a new connection that is closed after the response. */
-    static Response get(int port, String path) throws IOException
+    public static Response get(int port, String path) throws IOException
     {
         try (Wire wire = open(port))
         {
@@ -137,48 +168,89 @@ final class Wire implements AutoCloseable
         }
     }
 
-    static String request(String method, String path)
+    public static String request(String method, String path)
     {
         return method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
     }
 
-    void send(String text) throws IOException
+    public void send(String text) throws IOException
     {
         socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
         socket.getOutputStream().flush();
     }
 
-    /** Reads one whole response: status line, headers, body by its framing. */
-    Response readResponse(Duration timeout) throws IOException
+    /**
+     * Reads one whole response: status line, headers, body by its framing. Reads the socket byte by
+     * byte, so that nothing after the response is consumed and its last byte is timed when it arrives.
+     */
+    public Response readResponse(Duration timeout) throws IOException
+    {
+        Response response = tryReadResponse(timeout);
+        if (response == null)
+            throw new IOException("connection closed before any response byte");
+        return response;
+    }
+
+    /** As {@link #readResponse(Duration)}, but null if the connection was closed (FIN) before any response byte. */
+    public Response tryReadResponse(Duration timeout) throws IOException
     {
         socket.setSoTimeout((int)timeout.toMillis());
-        String statusLine = readLine();
-        if (statusLine == null)
-            throw new IOException("connection closed before any response byte");
-        String[] parts = statusLine.split(" ", 3);
+        return readResponse(in);
+    }
+
+    /**
+     * One HTTP/1.1 response from {@code in} (give it a buffered stream where no one else reads the
+     * socket and the time of the last byte does not matter, as the bench's clients do).
+     * @return null if the stream ended before the first byte; a response with {@code complete}
+     * false if it ended in the middle
+     */
+    public static Response readResponse(InputStream in) throws IOException
+    {
+        StringBuilder line = new StringBuilder();
+        if (!readLine(in, line))
+        {
+            if (line.length() == 0)
+                return null;
+            return new Response(0, Map.of(), new byte[0], false, false, false, System.nanoTime());
+        }
+        String[] parts = line.toString().split(" ", 3);
+        if (parts.length < 2 || !parts[0].startsWith("HTTP/1."))
+            throw new IOException("bad status line: " + line);
         int status = Integer.parseInt(parts[1]);
         Map<String, List<String>> headers = new LinkedHashMap<>();
-        for (String line = readLine(); line != null && !line.isEmpty(); line = readLine())
+        while (true)
         {
-            int colon = line.indexOf(':');
-            headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                .add(line.substring(colon + 1).trim());
+            if (!readLine(in, line))
+                return new Response(status, headers, new byte[0], false, false, false, System.nanoTime());
+            if (line.length() == 0)
+                break;
+            int colon = line.indexOf(":");
+            if (colon > 0)
+                headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(line.substring(colon + 1).trim());
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         List<String> transferEncoding = headers.get("transfer-encoding");
         boolean chunked = transferEncoding != null && String.join(",", transferEncoding).toLowerCase(Locale.ROOT).contains("chunked");
-        boolean complete;
         List<String> contentLength = headers.get("content-length");
+        boolean untilClose = false;
+        boolean complete;
         if (chunked)
-            complete = readChunked(body);
+            complete = readChunked(in, body, line);
         else if (contentLength != null)
-            complete = readFixed(body, Long.parseLong(contentLength.get(0)));
+            complete = readFixed(in, body, Long.parseLong(contentLength.get(0)));
+        else if (status == 204 || status == 304 || status / 100 == 1)
+            complete = true;
         else
-            complete = readToEnd(body);
-        return new Response(status, headers, body.toByteArray(), complete, chunked, System.nanoTime());
+        {
+            untilClose = true;
+            in.transferTo(body);
+            complete = true;
+        }
+        return new Response(status, headers, body.toByteArray(), complete, chunked, untilClose, System.nanoTime());
     }
 
-    private boolean readFixed(ByteArrayOutputStream body, long length) throws IOException
+    private static boolean readFixed(InputStream in, ByteArrayOutputStream body, long length) throws IOException
     {
         byte[] buffer = new byte[8192];
         long left = length;
@@ -193,54 +265,47 @@ final class Wire implements AutoCloseable
         return true;
     }
 
-    private boolean readChunked(ByteArrayOutputStream body) throws IOException
+    private static boolean readChunked(InputStream in, ByteArrayOutputStream body, StringBuilder line) throws IOException
     {
         while (true)
         {
-            String sizeLine = readLine();
-            if (sizeLine == null)
+            if (!readLine(in, line))
                 return false;
-            int semicolon = sizeLine.indexOf(';');
-            long size = Long.parseLong((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+            int semicolon = line.indexOf(";");
+            long size = Long.parseLong((semicolon < 0 ? line.toString() : line.substring(0, semicolon)).trim(), 16);
             if (size == 0)
             {
-                for (String trailer = readLine(); trailer != null; trailer = readLine())
+                // Trailers, up to an empty line.
+                while (true)
                 {
-                    if (trailer.isEmpty())
+                    if (!readLine(in, line))
+                        return false;
+                    if (line.length() == 0)
                         return true;
                 }
-                return false;
             }
-            if (!readFixed(body, size))
-                return false;
-            if (readLine() == null)
+            if (!readFixed(in, body, size) || !readLine(in, line))
                 return false;
         }
     }
 
-    private boolean readToEnd(ByteArrayOutputStream body) throws IOException
+    /** One line into {@code line}, without its CRLF; false if the stream ended before its LF. */
+    private static boolean readLine(InputStream in, StringBuilder line) throws IOException
     {
-        in.transferTo(body);
-        return true;
-    }
-
-    private String readLine() throws IOException
-    {
-        StringBuilder line = new StringBuilder();
+        line.setLength(0);
         while (true)
         {
-            int n = in.read(one);
-            if (n < 0)
-                return line.length() == 0 ? null : line.toString();
-            char c = (char)(one[0] & 0xFF);
-            if (c == '\n')
+            int b = in.read();
+            if (b < 0)
+                return false;
+            if (b == '\n')
             {
                 int end = line.length();
                 if (end > 0 && line.charAt(end - 1) == '\r')
                     line.setLength(end - 1);
-                return line.toString();
+                return true;
             }
-            line.append(c);
+            line.append((char)b);
         }
     }
 
@@ -248,7 +313,7 @@ final class Wire implements AutoCloseable
      * Reads until the server closes, at most for {@code timeout}, then closes our side, as a
      * client does on EOF. Bytes that arrive first are counted: an idle connection should get none.
      */
-    Closing awaitClose(Duration timeout)
+    public Closing awaitClose(Duration timeout)
     {
         int bytes = 0;
         Closing closing;
