@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import dev.gracefuldrain.testsupport.Jetty;
+import dev.gracefuldrain.testsupport.Wire;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.junit.jupiter.api.Test;
@@ -37,9 +39,9 @@ class SaturationIT
     static final String MAX_THREADS = "jetty.threadPool.maxThreads=24";
     /** Above two sweep parts (256 connections each), so a sweep handed to the pool would show. */
     static final int IDLE = 600;
-    /** Filling the pool first, then queued behind it. */
-    static final int FIRST = 20;
-    static final int QUEUED = 20;
+    /** First these, which leave a few workers free (the in-flight count is asked over HTTP), then more than the pool has. */
+    static final int FIRST = 12;
+    static final int QUEUED = 28;
     static final String SLOW = "/sample/slow?ms=2000";
 
     record Run(int answered, int closeHeaders, long lastIdleFinMs, int idleFins, int idleResets, String summary)
@@ -146,15 +148,24 @@ class SaturationIT
         ByteBuffer in = ByteBuffer.allocate(4096);
         String got = "";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        // The sample's /fast answers a small fixed-length body: the response is whole once its body is.
-        while (!(got.contains("\r\n\r\n") && got.endsWith("ok\n")) && System.nanoTime() < deadline)
+        while (!isWhole(got) && System.nanoTime() < deadline)
         {
             if (channel.read(in) < 0)
                 throw new IOException("closed before the response: " + got);
             got = new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII);
         }
+        if (!isWhole(got))
+            throw new IOException("no whole response in 10 s: " + got);
         channel.configureBlocking(false);
         return channel;
+    }
+
+    /** @return true once the headers and the Content-Length body have arrived */
+    private static boolean isWhole(String response)
+    {
+        int end = response.indexOf("\r\n\r\n");
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(response);
+        return end > 0 && length.find() && response.length() - end - 4 >= Integer.parseInt(length.group(1));
     }
 
     /** Watches idle connections with one selector: when each was closed, and how. */
