@@ -24,14 +24,15 @@ final class Deadlines
         this.settings = settings;
     }
 
-    synchronized void timeout(Runnable abort)
+    /** Armed after the sweep, so that the FINs never wait for it; counted from the stop request all the same. */
+    synchronized void timeout(long elapsedMs, Runnable abort)
     {
-        tasks.add(scheduler.schedule(abort, settings.getTimeoutMs(), TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.schedule(abort, Math.max(0, settings.getTimeoutMs() - elapsedMs), TimeUnit.MILLISECONDS));
     }
 
-    synchronized void streamBudget(Runnable endLongResponses)
+    synchronized void streamBudget(long elapsedMs, Runnable endLongResponses)
     {
-        tasks.add(scheduler.schedule(endLongResponses, settings.getStreamTimeoutMs(), TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.schedule(endLongResponses, Math.max(0, settings.getStreamTimeoutMs() - elapsedMs), TimeUnit.MILLISECONDS));
     }
 
     /**

@@ -91,8 +91,8 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         guard.install(advertising.hasDelay());
         LOG.info("graceful-drain: {}, managing {} connector(s)", settings, listeners.size());
         super.doStart();
-        // Its thread exists before any stop: the stop path starts no thread for its clocks.
-        scheduler.schedule(() -> { }, 0, TimeUnit.MILLISECONDS);
+        // The stop path starts no thread for its clocks, and finds its code loaded.
+        scheduler.schedule(WarmUp::run, 0, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -145,12 +145,12 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
             this.report = report;
             phases.set(Phases.Phase.DRAINING);
         }
-        deadlines.timeout(this::abort);
         listeners.shutdown();
 
         sweep.all(report, http2);
+        deadlines.timeout(report.elapsedMs(), this::abort);
         notice.drainBegan(Duration.ofMillis(settings.getStreamTimeoutMs()));
-        deadlines.streamBudget(() -> sweep.endLongResponses(report, settings.getStreamTimeoutMs()));
+        deadlines.streamBudget(report.elapsedMs(), () -> sweep.endLongResponses(report, settings.getStreamTimeoutMs()));
         if (report.handshakesWaited() > 0)
             deadlines.handshakeBudget(report.elapsedMs(), () -> sweep.cutHandshakes(report, http2));
         report.listenersClosed(listenersClosedMs, advertising.hasDelay());

@@ -55,7 +55,12 @@ final class Http1
         Object transport = endPoint.getTransport();
         while (transport instanceof EndPoint inner)
             transport = inner.getTransport();
-        if (!(transport instanceof SocketChannel channel) || !channel.isOpen())
+        return transport instanceof SocketChannel channel ? unreadBytes(channel) : 0;
+    }
+
+    static int unreadBytes(SocketChannel channel)
+    {
+        if (!channel.isOpen())
             return 0;
         try
         {

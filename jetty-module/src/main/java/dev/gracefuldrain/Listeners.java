@@ -76,7 +76,8 @@ final class Listeners
     /** Marked shut down, the connectors make every response Jetty commits from now on carry {@code Connection: close}. */
     void shutdown()
     {
-        connectors.forEach(AbstractConnector::shutdown);
+        for (AbstractConnector connector : connectors)
+            connector.shutdown();
     }
 
     void release()
@@ -133,7 +134,7 @@ final class Listeners
      * @return true if the kernel still completed a connection to the address. A non-blocking NIO
      * connect: unlike {@code java.net.Socket}, it loads no SOCKS or proxy-selector classes (~4 ms cold).
      */
-    private static boolean accepts(InetSocketAddress address, Set<Integer> probes)
+    static boolean accepts(InetSocketAddress address, Set<Integer> probes)
     {
         try (SocketChannel probe = SocketChannel.open())
         {
