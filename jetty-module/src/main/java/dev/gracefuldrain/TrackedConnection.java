@@ -271,11 +271,16 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
         connection.getEndPoint().close();
     }
 
+    /**
+     * @return how it ended; busy if it was busy in the drain, or is closing while busy (its client went
+     * away, say) before the sweep reached it: counted the same whichever comes first
+     */
     synchronized Ending closed()
     {
+        boolean busy = busyInDrain || state == State.BUSY;
         state = State.CLOSED;
         inFlight.clear();
-        if (!busyInDrain)
+        if (!busy)
             return Ending.NOT_BUSY;
         return aborted ? Ending.ABORTED : Ending.FINISHED;
     }
