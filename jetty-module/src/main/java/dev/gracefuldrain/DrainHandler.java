@@ -32,7 +32,7 @@ public class DrainHandler extends Handler.Wrapper
     {
         Phases phases = drain.phases();
         TrackedConnection connection = drain.tracked(request.getConnectionMetaData().getConnection());
-        if (connection != null && !connection.beginRequest(request, response, callback, phases.isDraining()))
+        if (connection != null && !connection.beginRequest(request, response, callback, phases.isStopping()))
         {
             // Already half-closed (our FIN, or Jetty's after a keep-alive response it finished once shut
             // down): the client sees a clean close with no response byte, and the request is never handled.

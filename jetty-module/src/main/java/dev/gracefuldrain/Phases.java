@@ -45,6 +45,13 @@ final class Phases
         return p != Phase.SERVING && p != Phase.ADVERTISING;
     }
 
+    /** @return true from the drain on (not maintenance): what is busy now is part of the drain's report */
+    boolean isStopping()
+    {
+        Phase p = phase;
+        return p == Phase.DRAINING || p == Phase.FORCING || p == Phase.STOPPED;
+    }
+
     /** @return true while every response must tell its client to go: the pre-stop delay, or maintenance */
     boolean isTellingClientsToGo()
     {

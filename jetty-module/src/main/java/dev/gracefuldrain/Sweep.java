@@ -1,6 +1,5 @@
 package dev.gracefuldrain;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -90,7 +89,7 @@ final class Sweep
      */
     TrackedConnection.Found one(TrackedConnection connection, DrainReport report, Http2Drain.Context http2)
     {
-        TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2);
+        TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, true);
         if (found == TrackedConnection.Found.READING)
             recheck(connection, http2);
         if (!isProbe(connection))
@@ -117,20 +116,24 @@ final class Sweep
         {
             if (connection.state() == TrackedConnection.State.NEVER_USED && tracker.inTlsHandshake(connection))
             {
-                TrackedConnection.Found found = connection.drain(true, true, http2);
+                TrackedConnection.Found found = connection.drain(true, true, http2, true);
                 if (found == TrackedConnection.Found.HANDSHAKE_CLOSED && !isProbe(connection))
                     report.handshakeCut();
             }
         }
     }
 
-    /** Maintenance: close idle and never-used connections, keep the listeners open. */
+    /** Maintenance: close idle and never-used connections, keep the listeners open; no drain counts them. */
     int closeIdle(Http2Drain.Context http2)
     {
-        DrainReport found = new DrainReport();
+        int closed = 0;
         for (TrackedConnection connection : tracker.snapshot())
-            one(connection, found, http2);
-        return found.idleClosed() + found.neverUsedClosed();
+        {
+            TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), false, http2, false);
+            if (found == TrackedConnection.Found.IDLE || found == TrackedConnection.Found.NEVER_USED)
+                closed++;
+        }
+        return closed;
     }
 
     /** The stream budget is over: end the long responses still running; counted before they end. */
@@ -182,7 +185,7 @@ final class Sweep
         for (TrackedConnection connection : reading)
         {
             // Counted when first found (busy); now only closed if it turned out idle.
-            if (connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2) != TrackedConnection.Found.READING)
+            if (connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, true) != TrackedConnection.Found.READING)
                 reading.remove(connection);
         }
         if (!reading.isEmpty() && recheckScheduled.compareAndSet(false, true))
@@ -193,7 +196,6 @@ final class Sweep
     {
         // A probe's port stays taken for the drain's whole length: it closed first, so it sits in TIME_WAIT.
         Set<Integer> ports = probes;
-        return !ports.isEmpty() && connection.connection().getEndPoint().getRemoteSocketAddress() instanceof InetSocketAddress remote
-            && ports.contains(remote.getPort());
+        return !ports.isEmpty() && ports.contains(connection.remotePort());
     }
 }

@@ -1,5 +1,7 @@
 package dev.gracefuldrain;
 
+import java.net.InetSocketAddress;
+
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -57,6 +59,8 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
     private final Protocol protocol;
     private final Linger linger;
     private final Http2Drain http2;
+    /** Kept from the start: a closed channel no longer tells its peer's address. */
+    private final int remotePort;
     private final InFlight inFlight = new InFlight();
     private State state;
     private long lingerSinceNanos;
@@ -71,6 +75,12 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
         // A WebSocket connection exists only while a session is open.
         this.state = protocol == Protocol.WS ? State.BUSY : State.NEVER_USED;
         this.http2 = protocol == Protocol.H2 ? Http2Drain.attach(connection, this) : null;
+        this.remotePort = connection.getEndPoint().getRemoteSocketAddress() instanceof InetSocketAddress remote ? remote.getPort() : -1;
+    }
+
+    int remotePort()
+    {
+        return remotePort;
     }
 
     Protocol protocol()
@@ -89,7 +99,7 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
      * keep-alive response it finished after its connector was shut down, and would still parse and
      * dispatch the request the client sent next.
      */
-    synchronized boolean beginRequest(Request request, Response response, Callback callback, boolean draining)
+    synchronized boolean beginRequest(Request request, Response response, Callback callback, boolean stopping)
     {
         if (state == State.LINGERING || state == State.CLOSED)
             return false;
@@ -100,7 +110,7 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
         }
         inFlight.add(request, response, callback, NanoTime.now());
         state = State.BUSY;
-        if (draining)
+        if (stopping)
             busyInDrain = true;
         return true;
     }
@@ -135,8 +145,9 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
      * used (HTTP/2: begins its two-step GOAWAY), otherwise leaves it to finish.
      * @param tlsHandshaking true if it runs over TLS and its handshake is not over
      * @param handshakeOver true once the handshake budget has ended: a handshake still going on is cut
+     * @param stopping false for maintenance: what is busy is not part of a drain's report
      */
-    Found drain(boolean tlsHandshaking, boolean handshakeOver, Http2Drain.Context http2Context)
+    Found drain(boolean tlsHandshaking, boolean handshakeOver, Http2Drain.Context http2Context, boolean stopping)
     {
         Found found;
         synchronized (this)
@@ -156,7 +167,7 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
                     }
                     if (protocol == Protocol.H1 && Http1.hasRequestOnItsWay(connection))
                     {
-                        busyInDrain = true;
+                        busyInDrain |= stopping;
                         return Found.READING;
                     }
                     found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
@@ -168,7 +179,7 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
                 }
                 case BUSY ->
                 {
-                    busyInDrain = true;
+                    busyInDrain |= stopping;
                     found = Found.BUSY;
                 }
                 case LINGERING ->
@@ -250,7 +261,8 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
      */
     synchronized String[] abort(long nowNanos)
     {
-        if (state == State.CLOSED || !busyInDrain || (state == State.LINGERING && protocol == Protocol.H1))
+        // Lingering: its requests are done (HTTP/2: its streams, after the final GOAWAY); only the client's close is awaited.
+        if (state == State.CLOSED || state == State.LINGERING || !busyInDrain)
             return new String[0];
         aborted = true;
         Object remote = connection.getEndPoint().getRemoteSocketAddress();
