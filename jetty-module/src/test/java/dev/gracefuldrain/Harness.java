@@ -258,7 +258,8 @@ final class Harness implements AutoCloseable
         LogCapture()
         {
             appender = (StdErrAppender)((JettyLogger)LoggerFactory.getLogger(Drain.class)).getAppender();
-            original = appender.getStream();
+            original = appender.getStream(); // null: the appender prints to System.err
+            PrintStream passOn = original != null ? original : System.err;
             appender.setStream(new PrintStream(new OutputStream()
             {
                 @Override
@@ -268,7 +269,7 @@ final class Harness implements AutoCloseable
                     {
                         captured.write(b);
                     }
-                    original.write(b);
+                    passOn.write(b);
                 }
 
                 @Override
@@ -278,7 +279,7 @@ final class Harness implements AutoCloseable
                     {
                         captured.write(b, off, len);
                     }
-                    original.write(b, off, len);
+                    passOn.write(b, off, len);
                 }
             }, true, StandardCharsets.UTF_8));
         }
