@@ -160,7 +160,7 @@ final class Harness implements AutoCloseable
     }
 
     @Override
-    public void close() throws Exception
+    public void close()
     {
         if (stopping != null)
         {
@@ -173,7 +173,14 @@ final class Harness implements AutoCloseable
                 // the test already failed; stop it below regardless
             }
         }
-        server.stop();
+        try
+        {
+            server.stop();
+        }
+        catch (Exception x)
+        {
+            throw new IllegalStateException("stopping the test server", x);
+        }
     }
 
     // ---- client helpers ----

@@ -17,12 +17,14 @@ import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The two-step GOAWAY of an h2c connection, seen by a client speaking raw HTTP/2 frames over a loopback
@@ -227,6 +229,84 @@ class Http2DrainTest
             // The first GOAWAY was sent before it was seen: a final one seen less than MAX_PING_WAIT_MS later
             // followed the PING's answer, not the fallback timer.
             assertTrue(Harness.ms(firstSeen, finalSeen) < Http2Drain.MAX_PING_WAIT_MS, "final GOAWAY " + Harness.ms(firstSeen, finalSeen) + " ms after the first");
+        }
+    }
+
+    /** Stop, then the first GOAWAY and the PING answered at once: returns the final GOAWAY. */
+    private static Frame twoStepGoAway(RawH2 client) throws IOException
+    {
+        Frame goAwaySoon = client.expect(GOAWAY);
+        assertEquals(Integer.MAX_VALUE, goAwaySoon.int32(0));
+        Frame ping = client.expect(PING);
+        client.write(PING, ACK, 0, ping.payload);
+        return client.expect(GOAWAY);
+    }
+
+    /**
+     * A stream finishes during the drain; the client never closes its side of the connection, and its linger
+     * outlasts the timeout. Nothing was cut: the abort at the timeout must not count it as aborted (an
+     * HTTP/1.1 connection lingering after its last response is not).
+     */
+    @Test
+    @Disabled("bug: TrackedConnection.abort() skips a LINGERING connection only for H1; an h2 connection lingering "
+        + "after its final GOAWAY and last stream (closeGoneAway) is marked aborted at the timeout: summary 'busy aborted=1', "
+        + "StopCommand exit 1, though no request was cut")
+    void anHttp2ConnectionLingeringAfterItsLastStreamIsNotAbortedAtTheTimeout() throws Exception
+    {
+        TrackedConnectionTest.App app = new TrackedConnectionTest.App();
+        try (Harness h = Harness.start(new DrainSettings("600", "600"), app, null, Http2DrainTest::h2c);
+             RawH2 client = new RawH2(h.port()))
+        {
+            client.get(1, "/block");
+            assertTrue(app.entered.await(5, TimeUnit.SECONDS));
+            assertEquals(TrackedConnection.State.BUSY, h.trackedConnections(1).get(0).state());
+            long stopStart = System.nanoTime();
+            CompletableFuture<Long> stopped = h.stopAsync();
+            assertEquals(1, twoStepGoAway(client).int32(0) & 0x7fffffff);
+            app.release.countDown();
+            assertEquals("released\n", client.response(1));
+            assertEquals(null, client.next(), "FIN after the last stream");
+            long finSeen = System.nanoTime();
+            // The client keeps its side open: the connection lingers past the 600 ms timeout.
+            stopped.get(5, TimeUnit.SECONDS);
+            String summary = h.drain.getLastDrainSummary();
+            System.out.printf("h2 linger at the timeout: FIN %d ms after the stop; %s%n", Harness.ms(stopStart, finSeen), summary);
+            assumeTrue(Harness.ms(stopStart, finSeen) < 400, "the FIN came too late for the linger to outlast the timeout");
+            assertTrue(summary.startsWith("idle closed=0, never-used closed=0, busy finished=1, busy aborted=0, "), summary);
+        }
+    }
+
+    /**
+     * A connection opened and used during maintenance, idle when the stop comes, is one connection closed
+     * at once: it must not also count as a busy one that finished.
+     */
+    @Test
+    @Disabled("bug: beginRequest during MAINTENANCE (Phases.isDraining() is true there) sets busyInDrain, which is never "
+        + "reset; the stop's drain then counts the connection both as 'idle closed' (found idle) and as 'busy finished' "
+        + "(closed() returns FINISHED): 'idle closed=1, ..., busy finished=1' for one idle h2 connection")
+    void anHttp2ConnectionUsedDuringMaintenanceIsCountedOnceAtTheStop() throws Exception
+    {
+        TrackedConnectionTest.App app = new TrackedConnectionTest.App();
+        try (Harness h = Harness.start(new DrainSettings("5000", "1000"), app, null, Http2DrainTest::h2c))
+        {
+            assertEquals("maintenance: closed 0 idle or never-used connection(s)", h.drain.startMaintenance());
+            try (RawH2 client = new RawH2(h.port()))
+            {
+                client.get(1, "/app");
+                assertEquals("app\n", client.response(1));
+                TrackedConnection connection = h.trackedConnections(1).get(0);
+                Harness.awaitTrue("idle", () -> connection.state() == TrackedConnection.State.IDLE, 5000);
+                assertEquals("serving", h.drain.resumeServing());
+
+                CompletableFuture<Long> stopped = h.stopAsync();
+                assertEquals(1, twoStepGoAway(client).int32(0) & 0x7fffffff);
+                assertEquals(null, client.next(), "FIN: it was idle");
+                client.close();
+                stopped.get(5, TimeUnit.SECONDS);
+            }
+            String summary = h.drain.getLastDrainSummary();
+            assertTrue(summary.startsWith("idle closed=1, never-used closed=0, busy finished=0, busy aborted=0, "), summary);
+            assertTrue(summary.contains("; busy: h1 finished=0 aborted=0, h2 finished=0 aborted=0;"), summary);
         }
     }
 }

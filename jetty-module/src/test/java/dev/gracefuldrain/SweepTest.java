@@ -1,0 +1,107 @@
+package dev.gracefuldrain;
+
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static dev.gracefuldrain.Harness.readResponse;
+import static dev.gracefuldrain.Harness.send;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The sweep: every connection found at once, idle and never-used ones closed, the rest counted. */
+@Timeout(value = 15, unit = TimeUnit.SECONDS)
+class SweepTest
+{
+    @Test
+    void theSweepClosesIdleAndNeverUsedAtOnceAndLeavesBusyToFinish() throws Exception
+    {
+        TrackedConnectionTest.App app = new TrackedConnectionTest.App();
+        try (Harness.LogCapture log = new Harness.LogCapture();
+             Harness h = Harness.start(new DrainSettings("5000", "1000"), app, null, Harness.loopback());
+             Socket never = h.connect();
+             Socket idle = h.connect();
+             Socket busy = h.connect())
+        {
+            send(idle, "GET /app HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(readResponse(idle.getInputStream()).startsWith("HTTP/1.1 200"));
+            send(busy, "GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(app.entered.await(5, TimeUnit.SECONDS));
+            Harness.awaitTrue("one of each", () -> h.drain.getConnectionStates().equals("never-used=1 idle=1 busy=1 lingering=0"), 5000);
+
+            CompletableFuture<Long> stopped = h.stopAsync();
+            assertEquals(-1, never.getInputStream().read(), "never-used: FIN");
+            assertEquals(-1, idle.getInputStream().read(), "idle: FIN");
+            never.close();
+            idle.close();
+            Harness.awaitTrue("only the busy one left", () -> h.drain.getConnectionStates().equals("never-used=0 idle=0 busy=1 lingering=0"), 5000);
+            app.release.countDown();
+            String response = readResponse(busy.getInputStream());
+            assertTrue(response.endsWith("released\n") && response.contains("Connection: close"), response);
+            assertEquals(-1, busy.getInputStream().read(), "busy: FIN after its response");
+            busy.close();
+            stopped.get(5, TimeUnit.SECONDS);
+
+            String swept = log.find("graceful-drain: idle closed in ");
+            assertTrue(swept != null && swept.matches("graceful-drain: idle closed in \\d+ ms: h1 idle=1 never-used=1; "
+                + "busy left to finish within 5000 ms: h1 1; already closing: 0; in TLS handshake: 0"), log.drainLines().toString());
+            String summary = h.drain.getLastDrainSummary();
+            assertTrue(summary.startsWith("idle closed=1, never-used closed=1, busy finished=1, busy aborted=0, late requests refused=0, "), summary);
+            assertEquals(0, h.drain.getConnections());
+        }
+    }
+
+    /**
+     * A connection of the listener check's own probes is closed, never counted, even if its channel is
+     * already closed when the sweep reaches it: the probe closes at once, so Jetty may close the channel
+     * just before (or, for HTTP/2, while writing the first GOAWAY: a write to a closed peer fails and
+     * closes it). Sweep.one() asks isProbe() after drain(), when the remote address of a closed channel
+     * is null. Seen for real: an h2c stop with a busy connection counted "h2 never-used=1" that no client
+     * opened, in 2 of 5 runs of anHttp2ConnectionLingeringAfterItsLastStreamIsNotAbortedAtTheTimeout.
+     */
+    @Test
+    @Disabled("bug: Sweep.one() (and cutHandshakes()) check isProbe() after drain(); a probe's connection whose channel is "
+        + "closed by then has no remote address and is counted as a client's ('never-used closed=1')")
+    void aProbeIsNotCountedEvenIfItsChannelClosedFirst() throws Exception
+    {
+        ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("test-sweep", true);
+        scheduler.start();
+        try (Harness h = Harness.start(new DrainSettings("5000", "1000"), new TrackedConnectionTest.App(), null, Harness.loopback());
+             Socket open = h.connect();
+             Socket closing = h.connect())
+        {
+            Linger linger = new Linger(scheduler, 1000);
+            Sweep sweep = new Sweep(new ConnectionTracker(linger, h.drain), scheduler);
+            sweep.ignoreProbes(Set.of(open.getLocalPort(), closing.getLocalPort()));
+            TrackedConnection openProbe = null;
+            TrackedConnection closingProbe = null;
+            for (TrackedConnection c : h.trackedConnections(2))
+            {
+                // Connections of the test's own, over the same Jetty connections, that no tracker closes.
+                TrackedConnection own = new TrackedConnection(c.connection(), Protocol.H1, linger);
+                if (c.connection().getEndPoint().getRemoteSocketAddress().toString().endsWith(":" + open.getLocalPort()))
+                    openProbe = own;
+                else
+                    closingProbe = own;
+            }
+
+            DrainReport report = new DrainReport();
+            assertEquals(TrackedConnection.Found.NEVER_USED, sweep.one(openProbe, report, null));
+            assertEquals(0, report.neverUsedClosed(), "a probe, recognised by its port");
+
+            closingProbe.connection().getEndPoint().close(); // the channel closed, the close not yet heard of
+            assertEquals(TrackedConnection.Found.NEVER_USED, sweep.one(closingProbe, report, null));
+            assertEquals(0, report.neverUsedClosed(), "a probe whose channel closed first is still a probe");
+        }
+        finally
+        {
+            scheduler.stop();
+        }
+    }
+}
