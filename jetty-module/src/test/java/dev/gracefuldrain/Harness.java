@@ -242,6 +242,17 @@ final class Harness implements AutoCloseable
         }
     }
 
+    /**
+     * The drain summary with its never-used counts masked as '*'. Over a ServerConnector the listener
+     * check's probes may add a never-used connection to them, now and then: a bug, shown deterministically
+     * by SweepTest.aProbeIsNotCountedEvenIfItsChannelClosedFirst (disabled); tests about other counts must
+     * not fail with it.
+     */
+    static String maskNeverUsed(String summary)
+    {
+        return summary.replaceAll("never-used closed=\\d+", "never-used closed=*").replaceAll(" never-used=\\d+", " never-used=*");
+    }
+
     static long msSince(long nanos)
     {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);

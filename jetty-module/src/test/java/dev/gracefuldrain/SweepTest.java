@@ -5,13 +5,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import static dev.gracefuldrain.Harness.readResponse;
-import static dev.gracefuldrain.Harness.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,33 +18,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 15, unit = TimeUnit.SECONDS)
 class SweepTest
 {
+    /** Through a LocalConnector: no listener, so no listener-check probe, and exact counts. */
     @Test
     void theSweepClosesIdleAndNeverUsedAtOnceAndLeavesBusyToFinish() throws Exception
     {
         TrackedConnectionTest.App app = new TrackedConnectionTest.App();
         try (Harness.LogCapture log = new Harness.LogCapture();
-             Harness h = Harness.start(new DrainSettings("5000", "1000"), app, null, Harness.loopback());
-             Socket never = h.connect();
-             Socket idle = h.connect();
-             Socket busy = h.connect())
+             Harness h = Harness.start(new DrainSettings("5000", "1000"), app, null, Harness.local()))
         {
-            send(idle, "GET /app HTTP/1.1\r\nHost: x\r\n\r\n");
-            assertTrue(readResponse(idle.getInputStream()).startsWith("HTTP/1.1 200"));
-            send(busy, "GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+            LocalConnector connector = h.localConnector();
+            LocalConnector.LocalEndPoint never = connector.connect();
+            LocalConnector.LocalEndPoint idle = connector.connect();
+            LocalConnector.LocalEndPoint busy = connector.connect();
+            h.tracked(never);
+            idle.addInput("GET /app HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(idle.getResponse().startsWith("HTTP/1.1 200"));
+            busy.addInputAndExecute("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
             assertTrue(app.entered.await(5, TimeUnit.SECONDS));
             Harness.awaitTrue("one of each", () -> h.drain.getConnectionStates().equals("never-used=1 idle=1 busy=1 lingering=0"), 5000);
 
             CompletableFuture<Long> stopped = h.stopAsync();
-            assertEquals(-1, never.getInputStream().read(), "never-used: FIN");
-            assertEquals(-1, idle.getInputStream().read(), "idle: FIN");
-            never.close();
-            idle.close();
+            // A LocalEndPoint closes outright when its output is shut down.
+            Harness.awaitTrue("never-used and idle closed at once", () -> !never.isOpen() && !idle.isOpen(), 5000);
+            assertEquals("", never.takeOutputString() + idle.takeOutputString(), "not a byte for them");
+            assertTrue(busy.isOpen(), "busy: left to finish");
             Harness.awaitTrue("only the busy one left", () -> h.drain.getConnectionStates().equals("never-used=0 idle=0 busy=1 lingering=0"), 5000);
             app.release.countDown();
-            String response = readResponse(busy.getInputStream());
+            String response = busy.getResponse();
             assertTrue(response.endsWith("released\n") && response.contains("Connection: close"), response);
-            assertEquals(-1, busy.getInputStream().read(), "busy: FIN after its response");
-            busy.close();
             stopped.get(5, TimeUnit.SECONDS);
 
             String swept = log.find("graceful-drain: idle closed in ");
@@ -53,6 +53,7 @@ class SweepTest
                 + "busy left to finish within 5000 ms: h1 1; already closing: 0; in TLS handshake: 0"), log.drainLines().toString());
             String summary = h.drain.getLastDrainSummary();
             assertTrue(summary.startsWith("idle closed=1, never-used closed=1, busy finished=1, busy aborted=0, late requests refused=0, "), summary);
+            assertTrue(summary.contains("; since start: requests=2, request failures=0; closed at once: h1 idle=1 never-used=1; busy: h1 finished=1 aborted=0;"), summary);
             assertEquals(0, h.drain.getConnections());
         }
     }

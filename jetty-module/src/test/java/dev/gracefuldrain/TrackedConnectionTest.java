@@ -175,8 +175,8 @@ class TrackedConnectionTest
             assertEquals(-1, in.read(), "still no response byte, and a clean close (a reset would throw)");
 
             long stopMs = Harness.ms(t0, stopped.get(5, TimeUnit.SECONDS));
-            String summary = h.drain.getLastDrainSummary();
-            assertTrue(summary.startsWith("idle closed=1, never-used closed=0, busy finished=0, busy aborted=0, late requests refused=1, "), summary);
+            String summary = Harness.maskNeverUsed(h.drain.getLastDrainSummary());
+            assertTrue(summary.startsWith("idle closed=1, never-used closed=*, busy finished=0, busy aborted=0, late requests refused=1, "), summary);
             assertTrue(summary.contains("; since start: requests=1, request failures=0;"), summary);
             assertEquals(1, app.handled.size(), "the late request was never handled");
             assertTrue(stopMs < 4000, "closed by the refusal, not by the 8000 ms linger: stop took " + stopMs + " ms");
@@ -245,8 +245,8 @@ class TrackedConnectionTest
             probeClient.close();
 
             stopped.get(5, TimeUnit.SECONDS);
-            String summary = h.drain.getLastDrainSummary();
-            assertTrue(summary.startsWith("idle closed=0, never-used closed=0, busy finished=2, busy aborted=0, late requests refused=0, "), summary);
+            String summary = Harness.maskNeverUsed(h.drain.getLastDrainSummary());
+            assertTrue(summary.startsWith("idle closed=0, never-used closed=*, busy finished=2, busy aborted=0, late requests refused=0, "), summary);
             assertTrue(summary.contains("; since start: requests=1, request failures=0;"), "the probe is not counted: " + summary);
         }
         finally
