@@ -196,7 +196,8 @@ class TrackedConnectionTest
         App app = new App();
         DrainSettings settings = new DrainSettings("8000", "1000", "/ready", "0", "1000", "", "");
         CountDownLatch releaseWorkers = new CountDownLatch(1);
-        try (Harness h = Harness.start(settings, app, pool, Harness.loopback());
+        try (Harness.LogCapture log = new Harness.LogCapture();
+             Harness h = Harness.start(settings, app, pool, Harness.loopback());
              Socket appClient = h.connect();
              Socket probeClient = h.connect())
         {
@@ -224,12 +225,15 @@ class TrackedConnectionTest
             assertEquals(0, pool.getIdleThreads(), "no worker was free to read them");
 
             CompletableFuture<Long> stopped = h.stopAsync();
-            h.awaitPhase(Phases.Phase.DRAINING);
-            // The sweep is done once the drain has armed its deadlines; the request-on-its-way recheck keeps looking.
+            // The sweep is over once it has logged what it found (it logs after the FINs): both counted busy, neither closed.
+            Harness.awaitTrue("the sweep's log line", () -> log.find("graceful-drain: idle closed in ") != null, 5000);
+            String swept = log.find("graceful-drain: idle closed in ");
+            assertTrue(Harness.maskNeverUsed(swept).endsWith(" ms: h1 idle=0 never-used=*; busy left to finish within 8000 ms: h1 2; already closing: 0; in TLS handshake: 0"), swept);
             for (TrackedConnection connection : connections)
             {
                 assertEquals(TrackedConnection.State.NEVER_USED, connection.state(), connection.toString());
                 assertFalse(connection.connection().getEndPoint().isOutputShutdown(), "not closed: " + connection);
+                // Looked at again (as the sweep does every few ms): still on its way.
                 assertEquals(TrackedConnection.Found.READING, connection.drain(false, false, null));
             }
 
