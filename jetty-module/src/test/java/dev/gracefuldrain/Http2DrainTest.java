@@ -62,7 +62,7 @@ class Http2DrainTest
     /** A minimal h2c client: preface, SETTINGS, GET requests with literal HPACK, frames in and out. */
     private static final class RawH2 implements AutoCloseable
     {
-        private final Socket socket;
+        final Socket socket;
         private final DataInputStream in;
         private final OutputStream out;
         final List<Frame> seen = new ArrayList<>();
@@ -229,6 +229,42 @@ class Http2DrainTest
             // The first GOAWAY was sent before it was seen: a final one seen less than MAX_PING_WAIT_MS later
             // followed the PING's answer, not the fallback timer.
             assertTrue(Harness.ms(firstSeen, finalSeen) < Http2Drain.MAX_PING_WAIT_MS, "final GOAWAY " + Harness.ms(firstSeen, finalSeen) + " ms after the first");
+        }
+    }
+
+    /** Three streams at once on one connection, cut at the timeout: each one named, over h2, one connection aborted. */
+    @Test
+    void theTimeoutNamesEveryStreamItCuts() throws Exception
+    {
+        long timeoutMs = 300;
+        TrackedConnectionTest.App app = new TrackedConnectionTest.App();
+        try (Harness.LogCapture log = new Harness.LogCapture();
+             Harness h = Harness.start(new DrainSettings(String.valueOf(timeoutMs), "100"), app, null, Http2DrainTest::h2c);
+             RawH2 client = new RawH2(h.port()))
+        {
+            client.get(1, "/block?n=1");
+            client.get(3, "/block?n=3");
+            client.get(5, "/block?n=5");
+            Harness.awaitTrue("three streams in the application", () -> app.handled.size() == 3, 5000);
+            CompletableFuture<Long> stopped = h.stopAsync();
+            assertEquals(5, twoStepGoAway(client).int32(0) & 0x7fffffff);
+            // Cut at the timeout: the connection closes, and no stream was answered.
+            for (Frame frame = client.next(); frame != null; frame = client.next())
+                assertTrue(frame.type != HEADERS && frame.type != DATA, "an answer: " + frame + " in " + client.seen);
+            app.release.countDown();
+            stopped.get(5, TimeUnit.SECONDS);
+
+            log.assertLogged("graceful-drain: forcing at ");
+            assertTrue(log.find("graceful-drain: forcing at ").endsWith(": timeout reached, aborting h2 1 connection(s)"), log.drainLines().toString());
+            String port = String.valueOf(client.socket.getLocalPort());
+            for (int n : new int[]{1, 3, 5})
+            {
+                String cut = log.find("graceful-drain: cut GET /block?n=" + n + " ");
+                assertTrue(cut != null && cut.matches("graceful-drain: cut GET /block\\?n=" + n + " from /127\\.0\\.0\\.1:" + port + " over h2 after \\d+ ms"),
+                    log.drainLines().toString());
+            }
+            String summary = Harness.maskNeverUsed(h.drain.getLastDrainSummary());
+            assertTrue(summary.startsWith("idle closed=0, never-used closed=*, busy finished=0, busy aborted=1, "), summary);
         }
     }
 
