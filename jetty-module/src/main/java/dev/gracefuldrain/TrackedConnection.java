@@ -23,34 +23,21 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
         NEVER_USED, IDLE, BUSY, LINGERING, CLOSED
     }
 
-    /** What the drain did with a connection when it found it. */
+    /**
+     * What the drain did with a connection when it found it: IDLE and NEVER_USED closed at once (HTTP/2:
+     * after its two GOAWAYs); BUSY left to finish; READING (a request on its way, in the kernel or read and
+     * not yet handled) busy, and looked at again; HANDSHAKE given the handshake budget, HANDSHAKE_CLOSED
+     * cut at its end; LINGERING already half-closed, by the drain or Jetty; CLOSED gone, not counted.
+     */
     enum Found
     {
-        /** Idle: closed at once (HTTP/2: after its two GOAWAYs). */
-        IDLE,
-        /** Never used: closed at once. */
-        NEVER_USED,
-        /** Busy: left to finish. */
-        BUSY,
-        /** A request is on its way (in the kernel, or read and not yet handled): busy, and looked at again. */
-        READING,
-        /** Still in its TLS handshake: given the handshake budget. */
-        HANDSHAKE,
-        /** Still in its TLS handshake when the handshake budget ended: closed. */
-        HANDSHAKE_CLOSED,
-        /** Already half-closed, by the drain or by Jetty: nothing to do. */
-        LINGERING,
-        /** Already closed: gone before the drain reached it, not counted. */
-        CLOSED
+        IDLE, NEVER_USED, BUSY, READING, HANDSHAKE, HANDSHAKE_CLOSED, LINGERING, CLOSED
     }
 
-    /** How a connection that was busy during the drain ended. */
+    /** How a connection ended: NOT_BUSY (counted when the drain found it), or busy during the drain and FINISHED or ABORTED. */
     enum Ending
     {
-        /** Not busy during the drain: counted when the drain found it. */
-        NOT_BUSY,
-        FINISHED,
-        ABORTED
+        NOT_BUSY, FINISHED, ABORTED
     }
 
     private static final Callback[] NONE = new Callback[0];

@@ -213,11 +213,14 @@ class EmbeddedDrainTest
         long fdsBefore = openDescriptors();
 
         connectMany(port, 10_000);
-        awaitTrue(() -> drain.status().getConnections() == 0 && openDescriptors() == fdsBefore, 20_000);
+        // Not equality: the JVM may close a descriptor of its own meanwhile (a GC'd stream: 36 -> 35 was seen).
+        // Every connection is closed by now, so a leak of even one would keep the count above the one before.
+        awaitTrue(() -> drain.status().getConnections() == 0 && openDescriptors() <= fdsBefore, 20_000);
         System.out.printf("embedded: after 10 000 connections (idle, busy, never-used, aborted): tracked %d, descriptors %d -> %d%n",
             drain.status().getConnections(), fdsBefore, openDescriptors());
         assertEquals(0, drain.status().getConnections(), "tracked connections");
-        assertEquals(fdsBefore, openDescriptors(), "open descriptors");
+        assertEquals(0, connector.getConnectedEndPoints().size(), "Jetty's own count of open connections");
+        assertTrue(openDescriptors() <= fdsBefore, "open descriptors: " + openDescriptors() + " > " + fdsBefore + " before");
     }
 
     /** Connections of four kinds, round robin, from 4 client threads; each one closed by the client. */
