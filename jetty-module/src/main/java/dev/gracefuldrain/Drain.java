@@ -140,12 +140,13 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         DrainReport report = new DrainReport();
         sweep.ignoreProbes(listeners.close());
         long listenersClosedMs = report.elapsedMs();
+        // Shut down first, so that no response goes out keep-alive once a FIN may follow it.
+        listeners.shutdown();
         synchronized (this)
         {
             this.report = report;
             phases.set(Phases.Phase.DRAINING);
         }
-        listeners.shutdown();
 
         sweep.all(report, http2);
         deadlines.timeout(report.elapsedMs(), this::abort);
@@ -239,11 +240,6 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
             report.lateRequestRefused();
     }
 
-    void onActivity()
-    {
-        advertising.onActivity();
-    }
-
     TrackedConnection tracked(Connection connection)
     {
         return tracker.get(connection);
@@ -257,6 +253,11 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
     Phases phases()
     {
         return phases;
+    }
+
+    Advertising advertising()
+    {
+        return advertising;
     }
 
     RequestCounts requestCounts()

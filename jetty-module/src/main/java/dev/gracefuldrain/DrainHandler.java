@@ -49,7 +49,7 @@ public class DrainHandler extends Handler.Wrapper
             if (request.getConnectionMetaData().getHttpVersion().getVersion() < 20)
                 response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
             if (!probe && phases.isAdvertising())
-                drain.onActivity();
+                drain.advertising().onActivity();
         }
         RequestCounts counts = probe ? null : drain.requestCounts();
         if (counts != null)
