@@ -122,8 +122,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
      * <li>tell the webapps, so they end their long responses ({@link DrainNotice});</li>
      * <li>arm the deadlines: the timeout, the stream and handshake budgets ({@link Deadlines});</li>
      * <li>await the final GOAWAYs of HTTP/2 connections, at most one PING round trip ({@link Http2Drain});</li>
-     * <li>complete when the last connection has closed, or at the timeout, with what is left aborted.</li>
-     * </ol>
+     * <li>complete when the last connection has closed, or at the timeout, with what is left aborted.</li></ol>
      * It does not close connectors it does not manage (other protocols: Jetty's own shutdown applies), nor
      * wait for a WebSocket closing handshake (Jetty sends 1001 and closes), nor retry a request for a client.
      */
