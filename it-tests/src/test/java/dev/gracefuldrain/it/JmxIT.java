@@ -57,7 +57,9 @@ class JmxIT
                 idle.send(Wire.request("GET", "/sample/fast"));
                 idle.readResponse(Duration.ofSeconds(10));
                 String serving = (String)jmx.getAttribute(drain, "phase");
-                String states = (String)jmx.getAttribute(drain, "connectionStates");
+                // The connection turns idle when its exchange completes, which may be just after the client read the response.
+                String states = Await.until("an idle connection", Duration.ofSeconds(5), Duration.ofMillis(5),
+                    () -> (String)jmx.getAttribute(drain, "connectionStates"), s -> !s.contains(" idle=0 "));
                 int requests = (Integer)jmx.getAttribute(drain, "requests");
 
                 String started = (String)jmx.invoke(drain, "startMaintenance", null, null);
