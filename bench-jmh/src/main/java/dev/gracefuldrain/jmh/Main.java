@@ -7,22 +7,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.util.ListStatistics;
 
 /**
  * Runs the benchmarks with JMH's GC profiler and prints one table: ns and bytes per request for each
  * wrapper and protocol, then the module's delta over the bare wrapper and over GracefulHandler.
- * Any JMH option on the command line overrides the defaults here (e.g. {@code -f 3 -i 8},
- * or a benchmark pattern such as {@code Http1}).
+ * <p>The machine is shared and its load drifts over minutes, so the suite runs in rounds
+ * ({@code -Drounds=2}), one fork per benchmark and round, the wrappers' order reversed every other
+ * round; each row pools the measurement iterations of all its forks. Any JMH option on the command
+ * line overrides the defaults (e.g. {@code -f 2 -i 8}, or a benchmark pattern such as {@code Http1}).</p>
  */
 public final class Main
 {
+    static final String[] WRAPPERS = {"bare", "drain", "graceful"};
+
     private Main()
     {
     }
@@ -30,80 +38,135 @@ public final class Main
     public static void main(String[] args) throws Exception
     {
         CommandLineOptions cli = new CommandLineOptions(args);
-        OptionsBuilder builder = new OptionsBuilder();
-        builder.parent(cli);
-        if (cli.getIncludes().isEmpty())
-            builder.include("dev\\.gracefuldrain\\.jmh\\..*");
-        if (!cli.getForkCount().hasValue())
-            builder.forks(2);
-        if (!cli.getWarmupIterations().hasValue())
-            builder.warmupIterations(4);
-        if (!cli.getWarmupTime().hasValue())
-            builder.warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1));
-        if (!cli.getMeasurementIterations().hasValue())
-            builder.measurementIterations(5);
-        if (!cli.getMeasurementTime().hasValue())
-            builder.measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1));
-        if (cli.getProfilers().isEmpty())
-            builder.addProfiler(GCProfiler.class);
-        // The same heap and collector in every fork, so allocation and GC cost compare.
-        if (!cli.getJvmArgs().hasValue())
-            builder.jvmArgs("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC");
-        Options options = builder.build();
-        Collection<RunResult> results = new Runner(options).run();
+        int rounds = Integer.getInteger("rounds", 2);
+        Map<String, Samples> samples = new LinkedHashMap<>();
+        for (int round = 0; round < rounds; round++)
+        {
+            OptionsBuilder builder = new OptionsBuilder();
+            builder.parent(cli);
+            if (cli.getIncludes().isEmpty())
+                builder.include("dev\\.gracefuldrain\\.jmh\\.Http.*");
+            if (!cli.getForkCount().hasValue())
+                builder.forks(1);
+            if (!cli.getWarmupIterations().hasValue())
+                builder.warmupIterations(4);
+            if (!cli.getWarmupTime().hasValue())
+                builder.warmupTime(TimeValue.seconds(1));
+            if (!cli.getMeasurementIterations().hasValue())
+                builder.measurementIterations(4);
+            if (!cli.getMeasurementTime().hasValue())
+                builder.measurementTime(TimeValue.seconds(1));
+            if (cli.getProfilers().isEmpty())
+                builder.addProfiler(GCProfiler.class);
+            // The same heap and collector in every fork, so that allocation and GC cost compare.
+            if (!cli.getJvmArgs().hasValue())
+                builder.jvmArgs("-Xms1g", "-Xmx1g", "-XX:+UseParallelGC");
+            if (!cli.getParameter("wrapper").hasValue())
+                builder.param("wrapper", round % 2 == 0 ? WRAPPERS : reversed(WRAPPERS));
+            System.out.printf(Locale.ROOT, "%n### round %d of %d%n", round + 1, rounds);
+            for (RunResult run : new Runner(builder.build()).run())
+                samples.computeIfAbsent(row(run.getParams()), k -> new Samples()).add(run);
+        }
         System.out.println();
-        System.out.print(table(results));
+        System.out.print(table(samples));
     }
 
-    record Row(String protocol, String wrapper, double ns, double nsError, double bytes, double bytesError)
+    private static String[] reversed(String[] values)
     {
+        String[] out = new String[values.length];
+        for (int i = 0; i < values.length; i++)
+            out[i] = values[values.length - 1 - i];
+        return out;
     }
 
-    static String table(Collection<RunResult> results)
+    /** @return "protocol|wrapper" */
+    static String row(BenchmarkParams params)
     {
-        List<Row> rows = new ArrayList<>();
-        for (RunResult run : results)
+        String benchmark = params.getBenchmark();
+        String protocol;
+        if (benchmark.contains("Http1Requests"))
+            protocol = "HTTP/1.1";
+        else if (benchmark.contains("Http2Streams"))
+            protocol = "HTTP/2 inFlight=" + params.getParam("inFlight");
+        else
+            protocol = benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
+        return protocol + "|" + params.getParam("wrapper");
+    }
+
+    /** The measurement iterations of one row, from every fork of every round. */
+    static final class Samples
+    {
+        final ListStatistics ns = new ListStatistics();
+        final ListStatistics bytes = new ListStatistics();
+        int forks;
+
+        void add(RunResult run)
         {
-            String benchmark = run.getParams().getBenchmark();
-            String protocol;
-            if (benchmark.contains("Http1Request"))
-                protocol = "HTTP/1.1";
-            else if (benchmark.contains("Http2Streams"))
-                protocol = "HTTP/2 inFlight=" + run.getParams().getParam("inFlight");
-            else
-                protocol = benchmark;
-            Result<?> primary = run.getPrimaryResult();
-            Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
-            rows.add(new Row(protocol, run.getParams().getParam("wrapper"), primary.getScore(), primary.getScoreError(),
-                alloc == null ? Double.NaN : alloc.getScore(), alloc == null ? Double.NaN : alloc.getScoreError()));
+            for (BenchmarkResult fork : run.getBenchmarkResults())
+            {
+                forks++;
+                for (IterationResult iteration : fork.getIterationResults())
+                {
+                    ns.addValue(iteration.getPrimaryResult().getScore());
+                    Result<?> alloc = iteration.getSecondaryResults().get("gc.alloc.rate.norm");
+                    if (alloc != null)
+                        bytes.addValue(alloc.getScore());
+                }
+            }
         }
+
+        double error(ListStatistics s)
+        {
+            return s.getN() > 1 ? s.getMeanErrorAt(0.999) : Double.NaN;
+        }
+    }
+
+    static String table(Map<String, Samples> samples)
+    {
         StringBuilder out = new StringBuilder();
-        out.append("Per request (error: JMH's 99.9% confidence half-width; deltas: errors combined in quadrature)\n");
-        out.append(String.format(Locale.ROOT, "%-18s %-9s %18s %16s%n", "protocol", "wrapper", "ns/request", "B/request"));
-        Map<String, Map<String, Row>> byProtocol = new LinkedHashMap<>();
-        for (Row row : rows)
+        out.append("Per request; error: 99.9% confidence half-width of the mean over all measurement iterations (n);\n");
+        out.append("deltas: the two errors combined in quadrature\n");
+        out.append(String.format(Locale.ROOT, "%-18s %-9s %18s %16s %8s%n", "protocol", "wrapper", "ns/request", "B/request", "n(forks)"));
+        Map<String, Map<String, Samples>> byProtocol = new LinkedHashMap<>();
+        List<String> keys = new ArrayList<>(samples.keySet());
+        keys.sort((a, b) -> a.split("\\|")[0].equals(b.split("\\|")[0])
+            ? Integer.compare(order(a.split("\\|")[1]), order(b.split("\\|")[1])) : a.compareTo(b));
+        for (String key : keys)
         {
-            byProtocol.computeIfAbsent(row.protocol(), p -> new LinkedHashMap<>()).put(row.wrapper(), row);
-            out.append(String.format(Locale.ROOT, "%-18s %-9s %10.1f ± %5.1f %8.1f ± %5.1f%n",
-                row.protocol(), row.wrapper(), row.ns(), row.nsError(), row.bytes(), row.bytesError()));
+            String[] parts = key.split("\\|");
+            Samples s = samples.get(key);
+            byProtocol.computeIfAbsent(parts[0], p -> new LinkedHashMap<>()).put(parts[1], s);
+            out.append(String.format(Locale.ROOT, "%-18s %-9s %10.1f ± %5.1f %8.1f ± %5.1f %4d(%d)%n",
+                parts[0], parts[1], s.ns.getMean(), s.error(s.ns), s.bytes.getMean(), s.error(s.bytes), s.ns.getN(), s.forks));
         }
-        out.append("\nDeltas of drain (graceful-drain's DrainHandler + Drain)\n");
-        out.append(String.format(Locale.ROOT, "%-18s %-13s %18s %16s%n", "protocol", "over", "ns/request", "B/request"));
-        for (Map.Entry<String, Map<String, Row>> entry : byProtocol.entrySet())
+        out.append("\nDelta of drain (graceful-drain: DrainHandler, Drain tracking the connection)\n");
+        out.append(String.format(Locale.ROOT, "%-18s %-9s %18s %16s%n", "protocol", "over", "ns/request", "B/request"));
+        for (Map.Entry<String, Map<String, Samples>> entry : byProtocol.entrySet())
         {
-            Row drain = entry.getValue().get("drain");
+            Samples drain = entry.getValue().get("drain");
             if (drain == null)
                 continue;
             for (String other : new String[]{"bare", "graceful"})
             {
-                Row base = entry.getValue().get(other);
+                Samples base = entry.getValue().get(other);
                 if (base == null)
                     continue;
-                out.append(String.format(Locale.ROOT, "%-18s %-13s %+10.1f ± %5.1f %+8.1f ± %5.1f%n",
-                    entry.getKey(), other, drain.ns() - base.ns(), Math.hypot(drain.nsError(), base.nsError()),
-                    drain.bytes() - base.bytes(), Math.hypot(drain.bytesError(), base.bytesError())));
+                out.append(String.format(Locale.ROOT, "%-18s %-9s %+10.1f ± %5.1f %+8.1f ± %5.1f%n",
+                    entry.getKey(), other, drain.ns.getMean() - base.ns.getMean(), Math.hypot(drain.error(drain.ns), base.error(base.ns)),
+                    drain.bytes.getMean() - base.bytes.getMean(), Math.hypot(drain.error(drain.bytes), base.error(base.bytes))));
             }
         }
         return out.toString();
     }
+
+    private static int order(String wrapper)
+    {
+        for (int i = 0; i < WRAPPERS.length; i++)
+        {
+            if (WRAPPERS[i].equals(wrapper))
+                return i;
+        }
+        return WRAPPERS.length;
+    }
+
 }
