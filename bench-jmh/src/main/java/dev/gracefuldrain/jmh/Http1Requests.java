@@ -59,6 +59,7 @@ public class Http1Requests
                     + " handled and " + answered + " answered with an empty 200 on the calling thread: [" + response + "]");
         }
         rig.checkTracked();
+        CpuProfiler.worker = Thread.currentThread().getId();
     }
 
     @Benchmark

@@ -92,6 +92,7 @@ public class Http2Streams
                     + " handled and " + answered + " answered on the calling thread");
         }
         rig.checkTracked();
+        CpuProfiler.worker = Thread.currentThread().getId();
     }
 
     @Benchmark

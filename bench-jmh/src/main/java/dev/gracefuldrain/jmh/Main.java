@@ -49,18 +49,21 @@ public final class Main
             if (!cli.getForkCount().hasValue())
                 builder.forks(1);
             if (!cli.getWarmupIterations().hasValue())
-                builder.warmupIterations(4);
+                builder.warmupIterations(6);
             if (!cli.getWarmupTime().hasValue())
                 builder.warmupTime(TimeValue.seconds(1));
             if (!cli.getMeasurementIterations().hasValue())
-                builder.measurementIterations(4);
+                builder.measurementIterations(5);
             if (!cli.getMeasurementTime().hasValue())
                 builder.measurementTime(TimeValue.seconds(1));
             if (cli.getProfilers().isEmpty())
-                builder.addProfiler(GCProfiler.class);
+                builder.addProfiler(GCProfiler.class).addProfiler(CpuProfiler.class);
             // The same heap and collector in every fork, so that allocation and GC cost compare.
             if (!cli.getJvmArgs().hasValue())
                 builder.jvmArgs("-Xms1g", "-Xmx1g", "-XX:+UseParallelGC");
+            // HTTP/2 with 8 streams open at once by default; -p inFlight=1,8 adds the one-at-a-time case.
+            if (!cli.getParameter("inFlight").hasValue())
+                builder.param("inFlight", "8");
             if (!cli.getParameter("wrapper").hasValue())
                 builder.param("wrapper", round % 2 == 0 ? WRAPPERS : reversed(WRAPPERS));
             System.out.printf(Locale.ROOT, "%n### round %d of %d%n", round + 1, rounds);
@@ -98,6 +101,7 @@ public final class Main
     {
         final ListStatistics ns = new ListStatistics();
         final ListStatistics bytes = new ListStatistics();
+        final ListStatistics cpu = new ListStatistics();
         int forks;
 
         void add(RunResult run)
@@ -111,22 +115,20 @@ public final class Main
                     Result<?> alloc = iteration.getSecondaryResults().get("gc.alloc.rate.norm");
                     if (alloc != null)
                         bytes.addValue(alloc.getScore());
+                    Result<?> cpuTime = iteration.getSecondaryResults().get("cpu.time.norm");
+                    if (cpuTime != null)
+                        cpu.addValue(cpuTime.getScore());
                 }
             }
-        }
-
-        double error(ListStatistics s)
-        {
-            return s.getN() > 1 ? s.getMeanErrorAt(0.999) : Double.NaN;
         }
     }
 
     static String table(Map<String, Samples> samples)
     {
         StringBuilder out = new StringBuilder();
-        out.append("Per request; error: 99.9% confidence half-width of the mean over all measurement iterations (n);\n");
-        out.append("deltas: the two errors combined in quadrature\n");
-        out.append(String.format(Locale.ROOT, "%-18s %-9s %18s %16s %8s%n", "protocol", "wrapper", "ns/request", "B/request", "n(forks)"));
+        out.append("Per request. wall: JMH's score (average time); cpu: CPU time of the benchmark thread; B: gc.alloc.rate.norm.\n");
+        out.append("Error: 99.9% confidence half-width of the mean over all measurement iterations (n, from all forks).\n");
+        out.append(String.format(Locale.ROOT, "%-18s %-9s %17s %17s %15s %8s%n", "protocol", "wrapper", "wall ns", "cpu ns", "B", "n(forks)"));
         Map<String, Map<String, Samples>> byProtocol = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>(samples.keySet());
         keys.sort((a, b) -> a.split("\\|")[0].equals(b.split("\\|")[0])
@@ -136,11 +138,11 @@ public final class Main
             String[] parts = key.split("\\|");
             Samples s = samples.get(key);
             byProtocol.computeIfAbsent(parts[0], p -> new LinkedHashMap<>()).put(parts[1], s);
-            out.append(String.format(Locale.ROOT, "%-18s %-9s %10.1f ± %5.1f %8.1f ± %5.1f %4d(%d)%n",
-                parts[0], parts[1], s.ns.getMean(), s.error(s.ns), s.bytes.getMean(), s.error(s.bytes), s.ns.getN(), s.forks));
+            out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %s %4d(%d)%n", parts[0], parts[1],
+                cell(s.ns, 8), cell(s.cpu, 8), cell(s.bytes, 6), s.ns.getN(), s.forks));
         }
-        out.append("\nDelta of drain (graceful-drain: DrainHandler, Drain tracking the connection)\n");
-        out.append(String.format(Locale.ROOT, "%-18s %-9s %18s %16s%n", "protocol", "over", "ns/request", "B/request"));
+        out.append("\nDelta of drain (graceful-drain: DrainHandler, its Drain tracking the connection); errors combined in quadrature\n");
+        out.append(String.format(Locale.ROOT, "%-18s %-9s %17s %17s %15s%n", "protocol", "over", "wall ns", "cpu ns", "B"));
         for (Map.Entry<String, Map<String, Samples>> entry : byProtocol.entrySet())
         {
             Samples drain = entry.getValue().get("drain");
@@ -151,12 +153,26 @@ public final class Main
                 Samples base = entry.getValue().get(other);
                 if (base == null)
                     continue;
-                out.append(String.format(Locale.ROOT, "%-18s %-9s %+10.1f ± %5.1f %+8.1f ± %5.1f%n",
-                    entry.getKey(), other, drain.ns.getMean() - base.ns.getMean(), Math.hypot(drain.error(drain.ns), base.error(base.ns)),
-                    drain.bytes.getMean() - base.bytes.getMean(), Math.hypot(drain.error(drain.bytes), base.error(base.bytes))));
+                out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %s%n", entry.getKey(), other,
+                    delta(drain.ns, base.ns, 8), delta(drain.cpu, base.cpu, 8), delta(drain.bytes, base.bytes, 6)));
             }
         }
         return out.toString();
+    }
+
+    private static double error(ListStatistics s)
+    {
+        return s.getN() > 1 ? s.getMeanErrorAt(0.999) : Double.NaN;
+    }
+
+    private static String cell(ListStatistics s, int width)
+    {
+        return String.format(Locale.ROOT, "%" + width + ".1f ± %6.1f", s.getMean(), error(s));
+    }
+
+    private static String delta(ListStatistics a, ListStatistics b, int width)
+    {
+        return String.format(Locale.ROOT, "%+" + width + ".1f ± %6.1f", a.getMean() - b.getMean(), Math.hypot(error(a), error(b)));
     }
 
     private static int order(String wrapper)
