@@ -23,8 +23,8 @@ import org.openjdk.jmh.util.ListStatistics;
  * Runs the benchmarks with JMH's GC profiler and prints one table: ns and bytes per request for each
  * wrapper and protocol, then the module's delta over the bare wrapper and over GracefulHandler.
  * <p>The machine is shared and its load drifts over minutes, so the suite runs in rounds
- * ({@code -Drounds=2}), one fork per benchmark and round, the wrappers' order reversed every other
- * round; each row pools the measurement iterations of all its forks. Any JMH option on the command
+ * ({@code -Drounds=3}), one fork per benchmark and round, the wrappers' order reversed every other
+ * round; each row pools the measurement iterations of its undisturbed forks (see {@link Samples#kept()}). Any JMH option on the command
  * line overrides the defaults (e.g. {@code -f 2 -i 8}, or a benchmark pattern such as {@code Http1}).</p>
  */
 public final class Main
@@ -38,7 +38,7 @@ public final class Main
     public static void main(String[] args) throws Exception
     {
         CommandLineOptions cli = new CommandLineOptions(args);
-        int rounds = Integer.getInteger("rounds", 2);
+        int rounds = Integer.getInteger("rounds", 3);
         Map<String, Samples> samples = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++)
         {
@@ -96,39 +96,115 @@ public final class Main
         return protocol + "|" + params.getParam("wrapper");
     }
 
+    /** One fork's measurement iterations. */
+    record Fork(double[] ns, double[] cpu, double[] bytes)
+    {
+        double meanCpu()
+        {
+            return stats(cpu).getMean();
+        }
+
+        /** @return the coefficient of variation of its CPU time per request over its iterations */
+        double cvCpu()
+        {
+            ListStatistics s = stats(cpu);
+            return s.getN() > 1 ? s.getStandardDeviation() / s.getMean() : 0;
+        }
+    }
+
+    /**
+     * A fork is kept if it ran undisturbed: its iterations' CPU time per request varies by at most
+     * {@link #MAX_CV}, and its mean is within {@link #MAX_SLOWER} of the fastest fork of the same row.
+     * On a shared machine other processes take the cores, the JIT and the caches: a fork they hit is
+     * slower and erratic, never faster, so it says nothing about the request path and is dropped.
+     */
+    static final double MAX_CV = Double.parseDouble(System.getProperty("maxCv", "0.05"));
+    static final double MAX_SLOWER = Double.parseDouble(System.getProperty("maxSlower", "1.15"));
+
     /** The measurement iterations of one row, from every fork of every round. */
     static final class Samples
     {
-        final ListStatistics ns = new ListStatistics();
-        final ListStatistics bytes = new ListStatistics();
-        final ListStatistics cpu = new ListStatistics();
-        int forks;
+        final List<Fork> forks = new ArrayList<>();
 
         void add(RunResult run)
         {
             for (BenchmarkResult fork : run.getBenchmarkResults())
             {
-                forks++;
+                List<Double> ns = new ArrayList<>();
+                List<Double> cpu = new ArrayList<>();
+                List<Double> bytes = new ArrayList<>();
                 for (IterationResult iteration : fork.getIterationResults())
                 {
-                    ns.addValue(iteration.getPrimaryResult().getScore());
+                    ns.add(iteration.getPrimaryResult().getScore());
                     Result<?> alloc = iteration.getSecondaryResults().get("gc.alloc.rate.norm");
-                    if (alloc != null)
-                        bytes.addValue(alloc.getScore());
+                    bytes.add(alloc == null ? Double.NaN : alloc.getScore());
                     Result<?> cpuTime = iteration.getSecondaryResults().get("cpu.time.norm");
-                    if (cpuTime != null)
-                        cpu.addValue(cpuTime.getScore());
+                    cpu.add(cpuTime == null ? Double.NaN : cpuTime.getScore());
                 }
+                forks.add(new Fork(array(ns), array(cpu), array(bytes)));
             }
         }
+
+        List<Fork> kept()
+        {
+            double fastest = forks.stream().mapToDouble(Fork::meanCpu).min().orElse(Double.NaN);
+            return forks.stream().filter(f -> f.cvCpu() <= MAX_CV && f.meanCpu() <= fastest * MAX_SLOWER).toList();
+        }
+
+        ListStatistics ns()
+        {
+            return pool(kept(), Fork::ns);
+        }
+
+        ListStatistics cpu()
+        {
+            return pool(kept(), Fork::cpu);
+        }
+
+        ListStatistics bytes()
+        {
+            return pool(kept(), Fork::bytes);
+        }
+    }
+
+    private static double[] array(List<Double> values)
+    {
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static ListStatistics stats(double[] values)
+    {
+        ListStatistics s = new ListStatistics();
+        for (double v : values)
+        {
+            if (!Double.isNaN(v))
+                s.addValue(v);
+        }
+        return s;
+    }
+
+    private static ListStatistics pool(List<Fork> forks, java.util.function.Function<Fork, double[]> field)
+    {
+        ListStatistics s = new ListStatistics();
+        for (Fork fork : forks)
+        {
+            for (double v : field.apply(fork))
+            {
+                if (!Double.isNaN(v))
+                    s.addValue(v);
+            }
+        }
+        return s;
     }
 
     static String table(Map<String, Samples> samples)
     {
         StringBuilder out = new StringBuilder();
         out.append("Per request. wall: JMH's score (average time); cpu: CPU time of the benchmark thread; B: gc.alloc.rate.norm.\n");
-        out.append("Error: 99.9% confidence half-width of the mean over all measurement iterations (n, from all forks).\n");
-        out.append(String.format(Locale.ROOT, "%-18s %-9s %17s %17s %15s %8s%n", "protocol", "wrapper", "wall ns", "cpu ns", "B", "n(forks)"));
+        out.append("Error: 99.9% confidence half-width of the mean over the measurement iterations (n) of the forks kept;\n");
+        out.append(String.format(Locale.ROOT, "a fork is kept if its iterations' CPU time varies by <= %.0f%% (CV) and it is within %.0f%% of the row's fastest fork.%n",
+            MAX_CV * 100, (MAX_SLOWER - 1) * 100));
+        out.append(String.format(Locale.ROOT, "%-18s %-9s %17s %17s %15s %s%n", "protocol", "wrapper", "wall ns", "cpu ns", "B", "   n(kept/forks)"));
         Map<String, Map<String, Samples>> byProtocol = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>(samples.keySet());
         keys.sort((a, b) -> a.split("\\|")[0].equals(b.split("\\|")[0])
@@ -138,8 +214,8 @@ public final class Main
             String[] parts = key.split("\\|");
             Samples s = samples.get(key);
             byProtocol.computeIfAbsent(parts[0], p -> new LinkedHashMap<>()).put(parts[1], s);
-            out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %s %4d(%d)%n", parts[0], parts[1],
-                cell(s.ns, 8), cell(s.cpu, 8), cell(s.bytes, 6), s.ns.getN(), s.forks));
+            out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %s %4d(%d/%d)%n", parts[0], parts[1],
+                cell(s.ns(), 8), cell(s.cpu(), 8), cell(s.bytes(), 6), s.ns().getN(), s.kept().size(), s.forks.size()));
         }
         out.append("\nDelta of drain (graceful-drain: DrainHandler, its Drain tracking the connection); errors combined in quadrature\n");
         out.append(String.format(Locale.ROOT, "%-18s %-9s %17s %17s %15s%n", "protocol", "over", "wall ns", "cpu ns", "B"));
@@ -154,7 +230,7 @@ public final class Main
                 if (base == null)
                     continue;
                 out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %s%n", entry.getKey(), other,
-                    delta(drain.ns, base.ns, 8), delta(drain.cpu, base.cpu, 8), delta(drain.bytes, base.bytes, 6)));
+                    delta(drain.ns(), base.ns(), 8), delta(drain.cpu(), base.cpu(), 8), delta(drain.bytes(), base.bytes(), 6)));
             }
         }
         return out.toString();
