@@ -148,7 +148,15 @@ public final class Main
         List<Fork> kept()
         {
             double fastest = forks.stream().mapToDouble(Fork::meanCpu).min().orElse(Double.NaN);
-            return forks.stream().filter(f -> f.cvCpu() <= MAX_CV && f.meanCpu() <= fastest * MAX_SLOWER).toList();
+            List<Fork> kept = forks.stream().filter(f -> f.cvCpu() <= MAX_CV && f.meanCpu() <= fastest * MAX_SLOWER).toList();
+            // None undisturbed: the fastest is the least disturbed (the table shows 0 kept).
+            return !kept.isEmpty() ? kept : forks.stream().filter(f -> f.meanCpu() == fastest).limit(1).toList();
+        }
+
+        int undisturbed()
+        {
+            double fastest = forks.stream().mapToDouble(Fork::meanCpu).min().orElse(Double.NaN);
+            return (int)forks.stream().filter(f -> f.cvCpu() <= MAX_CV && f.meanCpu() <= fastest * MAX_SLOWER).count();
         }
 
         ListStatistics ns()
@@ -202,8 +210,9 @@ public final class Main
         StringBuilder out = new StringBuilder();
         out.append("Per request. wall: JMH's score (average time); cpu: CPU time of the benchmark thread; B: gc.alloc.rate.norm.\n");
         out.append("Error: 99.9% confidence half-width of the mean over the measurement iterations (n) of the forks kept;\n");
-        out.append(String.format(Locale.ROOT, "a fork is kept if its iterations' CPU time varies by <= %.0f%% (CV) and it is within %.0f%% of the row's fastest fork.%n",
+        out.append(String.format(Locale.ROOT, "a fork is kept if its iterations' CPU time varies by <= %.0f%% (CV) and it is within %.0f%% of the row's fastest fork;%n",
             MAX_CV * 100, (MAX_SLOWER - 1) * 100));
+        out.append("if none is, the row shows its fastest fork alone (0 kept): rerun it.\n");
         out.append(String.format(Locale.ROOT, "%-18s %-9s %17s %17s %15s %s%n", "protocol", "wrapper", "wall ns", "cpu ns", "B", "   n(kept/forks)"));
         Map<String, Map<String, Samples>> byProtocol = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>(samples.keySet());
@@ -215,7 +224,17 @@ public final class Main
             Samples s = samples.get(key);
             byProtocol.computeIfAbsent(parts[0], p -> new LinkedHashMap<>()).put(parts[1], s);
             out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %s %4d(%d/%d)%n", parts[0], parts[1],
-                cell(s.ns(), 8), cell(s.cpu(), 8), cell(s.bytes(), 6), s.ns().getN(), s.kept().size(), s.forks.size()));
+                cell(s.ns(), 8), cell(s.cpu(), 8), cell(s.bytes(), 6), s.ns().getN(), s.undisturbed(), s.forks.size()));
+        }
+        out.append("\nEach fork's mean CPU ns/request and CV, by round (x: dropped)\n");
+        for (String key : keys)
+        {
+            Samples s = samples.get(key);
+            List<Fork> kept = s.kept();
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", key.replace('|', ' ')));
+            for (Fork fork : s.forks)
+                line.append(String.format(Locale.ROOT, " %8.1f (%4.1f%%)%s", fork.meanCpu(), fork.cvCpu() * 100, kept.contains(fork) ? " " : "x"));
+            out.append(line).append('\n');
         }
         out.append("\nDelta of drain (graceful-drain: DrainHandler, its Drain tracking the connection); errors combined in quadrature\n");
         out.append(String.format(Locale.ROOT, "%-18s %-9s %17s %17s %15s%n", "protocol", "over", "wall ns", "cpu ns", "B"));
