@@ -23,9 +23,9 @@ import org.openjdk.jmh.util.ListStatistics;
  * Runs the benchmarks with JMH's GC profiler and prints one table: ns and bytes per request for each
  * wrapper and protocol, then the module's delta over the bare wrapper and over GracefulHandler.
  * <p>The machine is shared and its load drifts over minutes, so the suite runs in rounds
- * ({@code -Drounds=3}), one fork per benchmark and round, the wrappers' order reversed every other
- * round; each row pools the measurement iterations of its undisturbed forks (see {@link Samples#kept()}). Any JMH option on the command
- * line overrides the defaults (e.g. {@code -f 2 -i 8}, or a benchmark pattern such as {@code Http1}).</p>
+ * ({@code -Drounds=2}), one fork per benchmark and round, the wrappers' order reversed every other
+ * round; each row pools the measurement iterations (200 ms each) of all its forks and reports a low
+ * quantile of them, not their mean (see {@link #QUANTILE}). Any JMH option on the command line overrides the defaults (e.g. {@code -f 2 -i 8}, or a benchmark pattern such as {@code Http1}).</p>
  */
 public final class Main
 {
@@ -38,7 +38,7 @@ public final class Main
     public static void main(String[] args) throws Exception
     {
         CommandLineOptions cli = new CommandLineOptions(args);
-        int rounds = Integer.getInteger("rounds", 3);
+        int rounds = Integer.getInteger("rounds", 2);
         Map<String, Samples> samples = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++)
         {
@@ -53,9 +53,9 @@ public final class Main
             if (!cli.getWarmupTime().hasValue())
                 builder.warmupTime(TimeValue.seconds(1));
             if (!cli.getMeasurementIterations().hasValue())
-                builder.measurementIterations(5);
+                builder.measurementIterations(25);
             if (!cli.getMeasurementTime().hasValue())
-                builder.measurementTime(TimeValue.seconds(1));
+                builder.measurementTime(TimeValue.milliseconds(200));
             if (cli.getProfilers().isEmpty())
                 builder.addProfiler(GCProfiler.class).addProfiler(CpuProfiler.class);
             // The same heap and collector in every fork, so that allocation and GC cost compare.
@@ -64,8 +64,9 @@ public final class Main
             // HTTP/2 with 8 streams open at once by default; -p inFlight=1,8 adds the one-at-a-time case.
             if (!cli.getParameter("inFlight").hasValue())
                 builder.param("inFlight", "8");
-            if (!cli.getParameter("wrapper").hasValue())
-                builder.param("wrapper", round % 2 == 0 ? WRAPPERS : reversed(WRAPPERS));
+            String[] wrappers = cli.getParameter("wrapper").hasValue()
+                ? cli.getParameter("wrapper").get().toArray(new String[0]) : WRAPPERS;
+            builder.param("wrapper", round % 2 == 0 ? wrappers : reversed(wrappers));
             System.out.printf(Locale.ROOT, "%n### round %d of %d%n", round + 1, rounds);
             for (RunResult run : new Runner(builder.build()).run())
                 samples.computeIfAbsent(row(run.getParams()), k -> new Samples()).add(run);
@@ -99,27 +100,7 @@ public final class Main
     /** One fork's measurement iterations. */
     record Fork(double[] ns, double[] cpu, double[] bytes)
     {
-        double meanCpu()
-        {
-            return stats(cpu).getMean();
-        }
-
-        /** @return the coefficient of variation of its CPU time per request over its iterations */
-        double cvCpu()
-        {
-            ListStatistics s = stats(cpu);
-            return s.getN() > 1 ? s.getStandardDeviation() / s.getMean() : 0;
-        }
     }
-
-    /**
-     * A fork is kept if it ran undisturbed: its iterations' CPU time per request varies by at most
-     * {@link #MAX_CV}, and its mean is within {@link #MAX_SLOWER} of the fastest fork of the same row.
-     * On a shared machine other processes take the cores, the JIT and the caches: a fork they hit is
-     * slower and erratic, never faster, so it says nothing about the request path and is dropped.
-     */
-    static final double MAX_CV = Double.parseDouble(System.getProperty("maxCv", "0.05"));
-    static final double MAX_SLOWER = Double.parseDouble(System.getProperty("maxSlower", "1.15"));
 
     /** The measurement iterations of one row, from every fork of every round. */
     static final class Samples
@@ -144,35 +125,6 @@ public final class Main
                 forks.add(new Fork(array(ns), array(cpu), array(bytes)));
             }
         }
-
-        List<Fork> kept()
-        {
-            double fastest = forks.stream().mapToDouble(Fork::meanCpu).min().orElse(Double.NaN);
-            List<Fork> kept = forks.stream().filter(f -> f.cvCpu() <= MAX_CV && f.meanCpu() <= fastest * MAX_SLOWER).toList();
-            // None undisturbed: the fastest is the least disturbed (the table shows 0 kept).
-            return !kept.isEmpty() ? kept : forks.stream().filter(f -> f.meanCpu() == fastest).limit(1).toList();
-        }
-
-        int undisturbed()
-        {
-            double fastest = forks.stream().mapToDouble(Fork::meanCpu).min().orElse(Double.NaN);
-            return (int)forks.stream().filter(f -> f.cvCpu() <= MAX_CV && f.meanCpu() <= fastest * MAX_SLOWER).count();
-        }
-
-        ListStatistics ns()
-        {
-            return pool(kept(), Fork::ns);
-        }
-
-        ListStatistics cpu()
-        {
-            return pool(kept(), Fork::cpu);
-        }
-
-        ListStatistics bytes()
-        {
-            return pool(kept(), Fork::bytes);
-        }
     }
 
     private static double[] array(List<Double> values)
@@ -191,29 +143,71 @@ public final class Main
         return s;
     }
 
-    private static ListStatistics pool(List<Fork> forks, java.util.function.Function<Fork, double[]> field)
+    /** The quantile of the 200 ms iterations that estimates the undisturbed cost: other load only ever adds time. */
+    static final double QUANTILE = Double.parseDouble(System.getProperty("quantile", "0.2"));
+    static final int RESAMPLES = 2000;
+
+    /** @return all measurement iterations of a row, every fork */
+    private static double[] all(Samples s, java.util.function.Function<Fork, double[]> field)
     {
-        ListStatistics s = new ListStatistics();
-        for (Fork fork : forks)
-        {
-            for (double v : field.apply(fork))
-            {
-                if (!Double.isNaN(v))
-                    s.addValue(v);
-            }
-        }
-        return s;
+        return s.forks.stream().flatMapToDouble(f -> java.util.Arrays.stream(field.apply(f))).filter(v -> !Double.isNaN(v)).toArray();
+    }
+
+    private static double quantile(double[] values)
+    {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        if (sorted.length == 0)
+            return Double.NaN;
+        double pos = QUANTILE * (sorted.length - 1);
+        int lo = (int)Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    private static double[] resample(double[] values, java.util.Random random)
+    {
+        double[] out = new double[values.length];
+        for (int i = 0; i < out.length; i++)
+            out[i] = values[random.nextInt(values.length)];
+        return out;
+    }
+
+    /** @return {estimate, 99% bootstrap half-width} of quantile(a) - quantile(b); b null: of quantile(a) */
+    private static double[] estimate(double[] a, double[] b)
+    {
+        if (a.length == 0 || (b != null && b.length == 0))
+            return new double[]{Double.NaN, Double.NaN};
+        double point = quantile(a) - (b == null ? 0 : quantile(b));
+        java.util.Random random = new java.util.Random(11);
+        double[] boot = new double[RESAMPLES];
+        for (int r = 0; r < RESAMPLES; r++)
+            boot[r] = quantile(resample(a, random)) - (b == null ? 0 : quantile(resample(b, random)));
+        java.util.Arrays.sort(boot);
+        double low = boot[(int)(0.005 * (RESAMPLES - 1))];
+        double high = boot[(int)Math.ceil(0.995 * (RESAMPLES - 1))];
+        return new double[]{point, Math.max(point - low, high - point)};
+    }
+
+    private static String cell(double[] e, int width)
+    {
+        return String.format(Locale.ROOT, "%" + width + ".1f ± %5.1f", e[0], e[1]);
+    }
+
+    private static String signed(double[] e, int width)
+    {
+        return String.format(Locale.ROOT, "%+" + width + ".1f ± %5.1f", e[0], e[1]);
     }
 
     static String table(Map<String, Samples> samples)
     {
         StringBuilder out = new StringBuilder();
-        out.append("Per request. wall: JMH's score (average time); cpu: CPU time of the benchmark thread; B: gc.alloc.rate.norm.\n");
-        out.append("Error: 99.9% confidence half-width of the mean over the measurement iterations (n) of the forks kept;\n");
-        out.append(String.format(Locale.ROOT, "a fork is kept if its iterations' CPU time varies by <= %.0f%% (CV) and it is within %.0f%% of the row's fastest fork;%n",
-            MAX_CV * 100, (MAX_SLOWER - 1) * 100));
-        out.append("if none is, the row shows its fastest fork alone (0 kept): rerun it.\n");
-        out.append(String.format(Locale.ROOT, "%-18s %-9s %17s %17s %15s %s%n", "protocol", "wrapper", "wall ns", "cpu ns", "B", "   n(kept/forks)"));
+        int pct = (int)Math.round(QUANTILE * 100);
+        out.append("Per request. wall: JMH's score (average time per request); cpu: CPU time of the benchmark thread per request;\n");
+        out.append("B: gc.alloc.rate.norm (mean). The machine is shared and other load only ever adds time, so each time is the\n");
+        out.append(pct + "th percentile of all the row's measurement iterations (200 ms each, all forks), ± its 99% bootstrap\n");
+        out.append("half-width; deltas bootstrap the difference. mean: the plain mean of the wall times, for comparison.\n");
+        out.append(String.format(Locale.ROOT, "%-18s %-9s %16s %16s %15s %9s %s%n", "protocol", "wrapper", "wall ns", "cpu ns", "B", "mean", "n(forks)"));
         Map<String, Map<String, Samples>> byProtocol = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>(samples.keySet());
         keys.sort((a, b) -> a.split("\\|")[0].equals(b.split("\\|")[0])
@@ -223,33 +217,33 @@ public final class Main
             String[] parts = key.split("\\|");
             Samples s = samples.get(key);
             byProtocol.computeIfAbsent(parts[0], p -> new LinkedHashMap<>()).put(parts[1], s);
-            out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %s %4d(%d/%d)%n", parts[0], parts[1],
-                cell(s.ns(), 8), cell(s.cpu(), 8), cell(s.bytes(), 6), s.ns().getN(), s.undisturbed(), s.forks.size()));
+            ListStatistics bytes = stats(all(s, Fork::bytes));
+            out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %8.1f ± %4.1f %9.1f %4d(%d)%n", parts[0], parts[1],
+                cell(estimate(all(s, Fork::ns), null), 8), cell(estimate(all(s, Fork::cpu), null), 8),
+                bytes.getMean(), error(bytes), stats(all(s, Fork::ns)).getMean(), all(s, Fork::ns).length, s.forks.size()));
         }
-        out.append("\nEach fork's mean CPU ns/request and CV, by round (x: dropped)\n");
-        for (String key : keys)
-        {
-            Samples s = samples.get(key);
-            List<Fork> kept = s.kept();
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", key.replace('|', ' ')));
-            for (Fork fork : s.forks)
-                line.append(String.format(Locale.ROOT, " %8.1f (%4.1f%%)%s", fork.meanCpu(), fork.cvCpu() * 100, kept.contains(fork) ? " " : "x"));
-            out.append(line).append('\n');
-        }
-        out.append("\nDelta of drain (graceful-drain: DrainHandler, its Drain tracking the connection); errors combined in quadrature\n");
-        out.append(String.format(Locale.ROOT, "%-18s %-9s %17s %17s %15s%n", "protocol", "over", "wall ns", "cpu ns", "B"));
+        out.append("\nDelta of drain (graceful-drain: DrainHandler, its Drain tracking the connection)\n");
+        out.append(String.format(Locale.ROOT, "%-18s %-9s %16s %16s %15s%n", "protocol", "over", "wall ns", "cpu ns", "B"));
         for (Map.Entry<String, Map<String, Samples>> entry : byProtocol.entrySet())
         {
-            Samples drain = entry.getValue().get("drain");
-            if (drain == null)
-                continue;
-            for (String other : new String[]{"bare", "graceful"})
+            for (String variant : entry.getValue().keySet())
             {
-                Samples base = entry.getValue().get(other);
-                if (base == null)
+                if (!variant.startsWith("drain") && !variant.startsWith("exp"))
                     continue;
-                out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %s%n", entry.getKey(), other,
-                    delta(drain.ns(), base.ns(), 8), delta(drain.cpu(), base.cpu(), 8), delta(drain.bytes(), base.bytes(), 6)));
+                Samples drain = entry.getValue().get(variant);
+                for (String other : new String[]{"bare", "graceful"})
+                {
+                    Samples base = entry.getValue().get(other);
+                    if (base == null)
+                        continue;
+                    ListStatistics a = stats(all(drain, Fork::bytes));
+                    ListStatistics b = stats(all(base, Fork::bytes));
+                    out.append(String.format(Locale.ROOT, "%-18s %-9s %s %s %+8.1f ± %4.1f%n", entry.getKey(),
+                        (variant.equals("drain") ? "" : variant + "-") + other,
+                        signed(estimate(all(drain, Fork::ns), all(base, Fork::ns)), 8),
+                        signed(estimate(all(drain, Fork::cpu), all(base, Fork::cpu)), 8),
+                        a.getMean() - b.getMean(), Math.hypot(error(a), error(b))));
+                }
             }
         }
         return out.toString();
@@ -258,16 +252,6 @@ public final class Main
     private static double error(ListStatistics s)
     {
         return s.getN() > 1 ? s.getMeanErrorAt(0.999) : Double.NaN;
-    }
-
-    private static String cell(ListStatistics s, int width)
-    {
-        return String.format(Locale.ROOT, "%" + width + ".1f ± %6.1f", s.getMean(), error(s));
-    }
-
-    private static String delta(ListStatistics a, ListStatistics b, int width)
-    {
-        return String.format(Locale.ROOT, "%+" + width + ".1f ± %6.1f", a.getMean() - b.getMean(), Math.hypot(error(a), error(b)));
     }
 
     private static int order(String wrapper)
