@@ -9,33 +9,25 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The requests one connection is serving, as (request, response, callback) triples, and when each
- * began: one for HTTP/1.1 (two if Jetty reports a completion after the next request began), many for
+ * The requests one connection is serving, as (request, response, callback) triples (Jetty keeps when
+ * each began): one for HTTP/1.1 (two if Jetty reports a completion after the next request began), many for
  * HTTP/2. Allocated at the first request and reused, so nothing is allocated per request and a
  * never-used connection costs nothing here. Not thread-safe: its {@link TrackedConnection} locks.
  */
 final class InFlight
 {
     private Object[] slots;
-    private long[] starts;
     private int active;
 
-    void add(Request request, Response response, Callback callback, long nowNanos)
+    void add(Request request, Response response, Callback callback)
     {
         if (slots == null)
-        {
             slots = new Object[3];
-            starts = new long[1];
-        }
-        else if (active == starts.length)
-        {
+        else if (3 * active == slots.length)
             slots = Arrays.copyOf(slots, active * 6);
-            starts = Arrays.copyOf(starts, active * 2);
-        }
         slots[3 * active] = request;
         slots[3 * active + 1] = response;
         slots[3 * active + 2] = callback;
-        starts[active] = nowNanos;
         active++;
     }
 
@@ -47,7 +39,6 @@ final class InFlight
             return false;
         active--;
         System.arraycopy(slots, 3 * active, slots, 3 * index, 3);
-        starts[index] = starts[active];
         Arrays.fill(slots, 3 * active, 3 * active + 3, null);
         return true;
     }
@@ -109,7 +100,7 @@ final class InFlight
         for (int i = 0; i < active; i++)
         {
             cut[i] = String.format("%s %s from %s%s after %d ms", request(i).getMethod(), request(i).getHttpURI().getPathQuery(),
-                remote, protocol == Protocol.H1 ? "" : " over " + protocol.label, TimeUnit.NANOSECONDS.toMillis(nowNanos - starts[i]));
+                remote, protocol == Protocol.H1 ? "" : " over " + protocol.label, TimeUnit.NANOSECONDS.toMillis(nowNanos - request(i).getBeginNanoTime()));
         }
         return cut;
     }

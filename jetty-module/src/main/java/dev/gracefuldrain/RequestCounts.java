@@ -1,24 +1,23 @@
 package dev.gracefuldrain;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Requests since start, failures and requests active, readiness probes aside; counted by {@link DrainHandler}. */
 final class RequestCounts
 {
+    // Adders, not one shared atomic: every request on every thread touches them.
     private final LongAdder total = new LongAdder();
+    private final LongAdder ended = new LongAdder();
     private final LongAdder failures = new LongAdder();
-    private final AtomicInteger active = new AtomicInteger();
 
     void begun()
     {
         total.increment();
-        active.incrementAndGet();
     }
 
     void ended(Throwable failure)
     {
-        active.decrementAndGet();
+        ended.increment();
         if (failure != null)
             failures.increment();
     }
@@ -33,8 +32,10 @@ final class RequestCounts
         return failures.sum();
     }
 
+    /** @return begun minus ended: exact when nothing is in flight, a snapshot otherwise */
     int active()
     {
-        return active.get();
+        long done = ended.sum();
+        return (int)Math.max(0, total.sum() - done);
     }
 }

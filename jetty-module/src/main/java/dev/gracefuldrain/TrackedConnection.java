@@ -95,7 +95,7 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
             state = State.LINGERING;
             return false;
         }
-        inFlight.add(request, response, callback, NanoTime.now());
+        inFlight.add(request, response, callback);
         state = State.BUSY;
         if (stopping)
             busyInDrain = true;
