@@ -93,8 +93,8 @@ final class Rig implements AutoCloseable
     {
         if (drain == null)
             return;
-        if (drain.getConnections() != 1 || !drain.getConnectionStates().contains("idle=1") || !drain.getConnectionStates().contains("busy=0"))
-            throw new IllegalStateException("the drain does not track the connection as idle: connections=" + drain.getConnections() + " " + drain.getConnectionStates());
+        if (drain.status().getConnections() != 1 || !drain.status().getConnectionStates().contains("idle=1") || !drain.status().getConnectionStates().contains("busy=0"))
+            throw new IllegalStateException("the drain does not track the connection as idle: connections=" + drain.status().getConnections() + " " + drain.status().getConnectionStates());
     }
 
     @Override
