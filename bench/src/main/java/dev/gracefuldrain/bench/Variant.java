@@ -34,7 +34,15 @@ enum Variant
     /** A fresh base for this variant, its sample webapp deployed; started, and answering. */
     Jetty.Server start(List<String> jvmOptions, String... properties) throws Exception
     {
-        List<String> modules = new ArrayList<>(List.of("http", "ee10-deploy"));
+        return start(List.of(), jvmOptions, properties);
+    }
+
+    /** As {@link #start(List, String...)}, with more of Jetty's modules enabled (http2c, shutdown). */
+    Jetty.Server start(List<String> extraModules, List<String> jvmOptions, String... properties) throws Exception
+    {
+        List<String> modules = new ArrayList<>(List.of("http"));
+        modules.addAll(extraModules);
+        modules.add("ee10-deploy");
         if (module != null)
             modules.add(module);
         // e.g. -Dbench.extraModules=shutdown,jmx, to look inside a run
