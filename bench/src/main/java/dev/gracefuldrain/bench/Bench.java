@@ -48,8 +48,8 @@ public final class Bench
 
         static Plan quick()
         {
-            return new Plan(true, new int[]{100}, new int[]{0, 2}, 500, 1, 1, Duration.ofSeconds(2), Duration.ofSeconds(1),
-                500, Duration.ofSeconds(2), 20, Duration.ofSeconds(1), 100, 10, 2000, 2);
+            return new Plan(true, new int[]{100}, new int[]{0, 2}, 500, 1, 1, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                500, Duration.ofSeconds(2), 20, Duration.ofSeconds(1), 100, 10, 1000, 2);
         }
     }
 
@@ -82,6 +82,8 @@ public final class Bench
                 result.connections(), threads, result.loopMs(), result.lastFinSeenMs());
             floor.add(result);
         }
+        took("kernel floor", start);
+        long part = System.nanoTime();
         List<DrainAtScale.Run> drains = new ArrayList<>();
         Variant[] variants = plan.smoke()
             ? new Variant[]{Variant.MODULE, Variant.STOCK}
@@ -112,16 +114,21 @@ public final class Bench
         }
 
         System.out.print(scale(floor, drains));
+        part = took("drain at scale", part);
 
         List<Saturation.Run> saturation = Saturation.run(plan.saturationIdle(), plan.saturationBusy(), plan.saturationBusyMs());
+        part = took("saturation", part);
         List<StopCost.Run> stopCost = StopCost.run(plan.stopRounds());
         System.out.print("stop cost:\n" + StopCost.summary(stopCost));
 
+        part = took("stop cost", part);
         List<Overhead.Run> overhead = Overhead.run(plan.overheadRounds(), plan.overheadEach(), plan.overheadWarmup());
         System.out.print("overhead:\n" + Overhead.summary(overhead));
 
+        part = took("overhead", part);
         Memory.Result memory = Memory.run(plan.memoryConnections(), plan.memoryWrk());
         System.out.print("memory:\n" + memory);
+        part = took("memory", part);
 
         List<UnderLoad.Result> load = new ArrayList<>();
         for (Variant variant : new Variant[]{Variant.MODULE, Variant.STOCK})
@@ -130,7 +137,16 @@ public final class Bench
             System.out.println("under load: " + result);
             load.add(result);
         }
+        took("under load", part);
         return new Results(floor, drains, repeats, overhead, memory, load, saturation, stopCost, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Prints how long a part took; returns now, the next part's start. */
+    private static long took(String what, long since)
+    {
+        long now = System.nanoTime();
+        System.out.printf(Locale.ROOT, "bench: %s took %.1f s%n", what, (now - since) / 1e9);
+        return now;
     }
 
     static void write(Results r, boolean smoke, Path out) throws Exception
@@ -138,7 +154,7 @@ public final class Bench
         Report report = new Report(out);
         report.heading(1, "Benchmarks" + (smoke ? " (smoke run: small sizes, not the figures)" : ""));
         report.paragraph(String.format(Locale.ROOT, "Written by `bench/run%s` on this project's machine (%d cores, %s, Java %s), in %d s. "
-                + "Jetty is the real jetty-home %s distribution, started as its own process in a fresh base for every measurement; the "
+                + "Jetty is the real jetty-home %s distribution, started as a fresh process for every measurement (one base per variant and set of modules, made once per run); the "
                 + "clients (a Java NIO client, wrk) run on the same machine over loopback, so they share the cores with the server. "
                 + "Stock Jetty and the module run in the same session, alternating. Targets are from issues 7 and 11 and each figure says met or missed.",
             smoke ? " --smoke" : "", Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " " + System.getProperty("os.version"),

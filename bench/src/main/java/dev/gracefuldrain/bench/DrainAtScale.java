@@ -65,7 +65,7 @@ final class DrainAtScale
         return run(variant, idle, busy, busyMs, false);
     }
 
-    /** The key the bench's ShutdownService runs with (loopback only, a fresh base each time). */
+    /** The key the bench's ShutdownService runs with (loopback only). */
     static final String STOP_KEY = "bench-stop";
 
     /**

@@ -300,4 +300,14 @@ final class Overhead
             return Double.NaN;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
+
+    /** Alone: {@code Overhead [rounds [seconds [warm-up seconds]]]}. */
+    public static void main(String[] args) throws Exception
+    {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        Duration each = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 6);
+        Duration warmup = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 3);
+        Jetty.cleanWork();
+        System.out.print("overhead:\n" + summary(run(rounds, each, warmup)));
+    }
 }

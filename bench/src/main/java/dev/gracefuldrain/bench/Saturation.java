@@ -44,7 +44,7 @@ final class Saturation
 
     /**
      * The module without busy requests (its own reference figure), then the module, stock graceful and
-     * plain stock saturated, in that order, each in a fresh base.
+     * plain stock saturated, in that order, each a fresh process.
      */
     static List<Run> run(int idle, int busy, long busyMs) throws Exception
     {
