@@ -305,7 +305,7 @@ public final class Bench
                 + "wait in the pool's queue; SIGTERM %d ms after the last was sent (nothing asked of the server meanwhile: under saturation a status "
                 + "request waits for a worker too). *Answered* counts the requests sent whole before the stop that got a 200 with their whole body; "
                 + "the last idle FIN is as the client saw it (one NIO selector watching the idle connections). The module's figure without the busy "
-                + "requests is its reference. Stock `graceful` stops after its 5 s stop timeout; plain stock (no graceful module) stops at once.",
+                + "requests is its reference. Stock `graceful` runs with its default stop timeout (5 s), plain stock (no graceful module) with the same `jetty.server.stopTimeout`.",
             Saturation.MAX_THREADS, loaded.idle(), loaded.busy(), loaded.busyMs(), Saturation.STOP_AFTER_MS));
         List<List<String>> rows = new ArrayList<>();
         for (Saturation.Run x : runs)

@@ -73,8 +73,9 @@ final class Overhead
 
     /**
      * {@code rounds} rounds; in each, a fresh server per variant (the order rotating per round), warmed
-     * for {@code warmup} before each mode and measured for {@code each}: keep-alive, close, then h2c
-     * (skipped, with a printed note, if h2load is missing).
+     * for {@code warmup} before each mode (a third of it before close, which follows keep-alive) and
+     * measured for {@code each}: keep-alive, close, then h2c (skipped, with a printed note, if h2load
+     * is missing).
      */
     static List<Run> run(int rounds, Duration each, Duration warmup) throws Exception
     {
@@ -106,7 +107,8 @@ final class Overhead
 
     static Run once(Jetty.Server jetty, Variant variant, int round, Mode mode, Duration each, Duration warmup) throws Exception
     {
-        load(jetty, mode, warmup);
+        // Close runs right after keep-alive on the same server, whose request path is warm by then: a third of the warm-up.
+        load(jetty, mode, mode == Mode.CLOSE ? Duration.ofSeconds(Math.max(1, warmup.toSeconds() / 3)) : warmup);
         long cpuBefore = cpuTicks(jetty.pid());
         Wrk wrk = load(jetty, mode, each);
         long cpuAfter = cpuTicks(jetty.pid());
