@@ -301,12 +301,13 @@ public final class Bench
         Saturation.Run unloaded = runs.stream().filter(x -> x.variant() == Variant.MODULE && x.busy() == 0).findFirst().orElseThrow();
         Saturation.Run loaded = runs.stream().filter(x -> x.variant() == Variant.MODULE && x.busy() > 0).findFirst().orElseThrow();
         report.paragraph(String.format(Locale.ROOT, "jetty-home with `jetty.threadPool.maxThreads=%d`; %,d idle keep-alive connections (each has served one "
-                + "request), then %d requests `GET /sample/slow?ms=%d`, each on a new connection, more than the pool has workers for, so that some "
-                + "wait in the pool's queue; SIGTERM %d ms after the last was sent (nothing asked of the server meanwhile: under saturation a status "
+                + "request), then %d requests `GET /sample/slow?ms=%d`, each on a new connection, %s; SIGTERM %d ms after the last was sent (nothing asked of the server meanwhile: under saturation a status "
                 + "request waits for a worker too). *Answered* counts the requests sent whole before the stop that got a 200 with their whole body; "
                 + "the last idle FIN is as the client saw it (one NIO selector watching the idle connections). The module's figure without the busy "
                 + "requests is its reference. Stock `graceful` runs with its default stop timeout (5 s), plain stock (no graceful module) with the same `jetty.server.stopTimeout`.",
-            Saturation.MAX_THREADS, loaded.idle(), loaded.busy(), loaded.busyMs(), Saturation.STOP_AFTER_MS));
+            Saturation.MAX_THREADS, loaded.idle(), loaded.busy(), loaded.busyMs(),
+            loaded.busy() > Saturation.MAX_THREADS ? "more than the pool has threads, so that some wait in the pool's queue"
+                : "fewer than the pool has threads (so none waits in its queue here)", Saturation.STOP_AFTER_MS));
         List<List<String>> rows = new ArrayList<>();
         for (Saturation.Run x : runs)
         {
