@@ -33,6 +33,8 @@ final class KernelFloor
     }
 
     private static final String HOST = "127.0.0.1";
+    /** Connections the closer half-closes before the measured ones, so that its loop is compiled (a floor, not a cold start). */
+    static final int WARM_UP = 2000;
 
     static Result run(int connections, int threads) throws Exception
     {
@@ -45,6 +47,10 @@ final class KernelFloor
         {
             OutputStream to = closer.getOutputStream();
             int port = Integer.parseInt(expect(from, "port "));
+            // The warm-up connections first (the closer takes them in the order they were accepted): it half-closes them, we read their FINs.
+            List<SocketChannel> warmUp = new ArrayList<>(WARM_UP);
+            for (int i = 0; i < WARM_UP; i++)
+                warmUp.add(SocketChannel.open(new InetSocketAddress(HOST, port)));
             for (int i = 0; i < connections; i++)
             {
                 SocketChannel client = SocketChannel.open(new InetSocketAddress(HOST, port));
@@ -53,6 +59,14 @@ final class KernelFloor
                 clients.add(client);
             }
             expect(from, "accepted");
+            ByteBuffer one = ByteBuffer.allocate(1);
+            for (SocketChannel channel : warmUp)
+            {
+                one.clear();
+                if (channel.read(one) >= 0)
+                    throw new IOException("kernel floor: data on a warm-up connection");
+                channel.close();
+            }
             long[] lastSeen = new long[1];
             int[] seen = new int[1];
             Thread observer = new Thread(() -> seen[0] = observe(selector, connections, lastSeen), "floor-observer");
@@ -139,42 +153,19 @@ final class KernelFloor
                 server.bind(new InetSocketAddress(HOST, 0), 4096);
                 System.out.println("port " + ((InetSocketAddress)server.getLocalAddress()).getPort());
                 System.out.flush();
-                List<SocketChannel> accepted = new ArrayList<>(connections);
-                for (int i = 0; i < connections; i++)
+                List<SocketChannel> accepted = new ArrayList<>(WARM_UP + connections);
+                for (int i = 0; i < WARM_UP + connections; i++)
                     accepted.add(server.accept());
                 ExecutorService pool = Executors.newFixedThreadPool(threads);
-                // The pool's threads exist before the clock starts.
-                List<Future<?>> started = new ArrayList<>();
-                for (int t = 0; t < threads; t++)
-                    started.add(pool.submit(() -> { }));
-                for (Future<?> f : started)
-                    f.get();
+                // The pool's threads exist, and the loop is compiled, before the clock starts.
+                halfClose(pool, accepted.subList(0, WARM_UP), threads);
+                accepted = accepted.subList(WARM_UP, accepted.size());
                 System.out.println("accepted");
                 System.out.flush();
                 if (!"go".equals(in.readLine()))
                     return;
                 long t0 = System.nanoTime();
-                List<Future<?>> parts = new ArrayList<>();
-                for (int t = 0; t < threads; t++)
-                {
-                    List<SocketChannel> part = accepted.subList(t * connections / threads, (t + 1) * connections / threads);
-                    parts.add(pool.submit(() ->
-                    {
-                        for (SocketChannel channel : part)
-                        {
-                            try
-                            {
-                                channel.shutdownOutput();
-                            }
-                            catch (IOException ignored)
-                            {
-                                // counted as not seen
-                            }
-                        }
-                    }));
-                }
-                for (Future<?> part : parts)
-                    part.get();
+                halfClose(pool, accepted, threads);
                 System.out.println("loop " + (System.nanoTime() - t0) / 1e6);
                 System.out.flush();
                 // Hold the connections until the other side has seen every FIN and closed (then stdin ends).
@@ -183,6 +174,32 @@ final class KernelFloor
                 for (SocketChannel channel : accepted)
                     channel.close();
             }
+        }
+
+        /** shutdownOutput() on each channel, the list split among {@code threads} of the pool; returns when all are done. */
+        private static void halfClose(ExecutorService pool, List<SocketChannel> channels, int threads) throws Exception
+        {
+            List<Future<?>> parts = new ArrayList<>();
+            for (int t = 0; t < threads; t++)
+            {
+                List<SocketChannel> part = channels.subList(t * channels.size() / threads, (t + 1) * channels.size() / threads);
+                parts.add(pool.submit(() ->
+                {
+                    for (SocketChannel channel : part)
+                    {
+                        try
+                        {
+                            channel.shutdownOutput();
+                        }
+                        catch (IOException ignored)
+                        {
+                            // counted as not seen
+                        }
+                    }
+                }));
+            }
+            for (Future<?> part : parts)
+                part.get();
         }
     }
 }
