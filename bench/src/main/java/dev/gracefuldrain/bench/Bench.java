@@ -12,11 +12,12 @@ import java.util.function.ToDoubleFunction;
 import dev.gracefuldrain.testsupport.Jetty;
 
 /**
- * The whole bench, one command: drain latency at scale, request-path overhead (wrk), memory and
- * allocation, a stop under load; stock Jetty and the module in the same run, alternating. Prints every
- * figure and writes the report with its charts.
+ * The whole bench, one command: drain latency at scale (beside the kernel's floor), request-path
+ * overhead (server CPU per request, wrk keep-alive and close, h2load over h2c), memory and allocation,
+ * a stop under load, a stop with the thread pool saturated, the fixed cost of the stop path; stock
+ * Jetty and the module in the same run, alternating. Prints every figure and writes the report with its charts.
  * <pre>
- *   bench/run            # full run, writes docs/BENCHMARKS.md and docs/bench/*.png (under 10 minutes)
+ *   bench/run            # full run, writes docs/BENCHMARKS.md and docs/bench/*.png (about 11 minutes)
  *   bench/run --smoke    # a few seconds per part, writes bench/target/smoke/BENCHMARKS.md (CI)
  * </pre>
  */
