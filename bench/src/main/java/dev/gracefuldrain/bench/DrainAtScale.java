@@ -25,7 +25,7 @@ import dev.gracefuldrain.testsupport.Jetty;
  */
 final class DrainAtScale
 {
-    private static final byte[] FAST = "GET /sample/fast HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] FAST = "GET /sample/fast HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     record Run(Variant variant, int idle, int busy, long busyMs,
                double idleClosedP50Ms, double idleClosedMaxMs, int idleFin, int idleReset, int idleOpen,
@@ -40,7 +40,7 @@ final class DrainAtScale
     }
 
     /** One client connection and what it has read. */
-    private static final class Client
+    static final class Client
     {
         final SocketChannel channel;
         final boolean busy;
@@ -62,7 +62,28 @@ final class DrainAtScale
 
     static Run run(Variant variant, int idle, int busy, long busyMs) throws Exception
     {
+        return run(variant, idle, busy, busyMs, false);
+    }
+
+    /** The key the bench's ShutdownService runs with (loopback only). */
+    static final String STOP_KEY = "bench-stop";
+
+    /**
+     * @param viaShutdownService stop with Jetty's ShutdownService (module {@code shutdown}, its stop
+     *     command as {@code start.jar --stop} sends it) instead of SIGTERM
+     */
+    static Run run(Variant variant, int idle, int busy, long busyMs, boolean viaShutdownService) throws Exception
+    {
         List<String> properties = new ArrayList<>();
+        List<String> modules = new ArrayList<>();
+        int stopPort = 0;
+        if (viaShutdownService)
+        {
+            stopPort = Jetty.freePort();
+            modules.add("shutdown");
+            properties.add("jetty.shutdown.port=" + stopPort);
+            properties.add("jetty.shutdown.key=" + STOP_KEY);
+        }
         // Enough acceptors' backlog for a burst of connects, and room for the process to exit on its own.
         properties.add("jetty.http.acceptQueueSize=4096");
         if (variant == Variant.MODULE)
@@ -79,7 +100,7 @@ final class DrainAtScale
         String extra = System.getProperty("bench.jvmOptions", "");
         if (!extra.isBlank())
             jvm.addAll(List.of(extra.trim().split("\\s+")));
-        try (Jetty.Server jetty = variant.start(jvm, properties.toArray(String[]::new));
+        try (Jetty.Server jetty = variant.start(modules, jvm, properties.toArray(String[]::new));
              Selector selector = Selector.open())
         {
             List<Client> idleClients = open(selector, jetty.port, idle, false, FAST);
@@ -93,7 +114,8 @@ final class DrainAtScale
             long t0Wall = System.currentTimeMillis();
             // -Dbench.stopKey=...: stop through the ShutdownService (module "shutdown"), so that a JFR recording still runs during the drain.
             String stopKey = System.getProperty("bench.stopKey");
-            long t0 = stopKey == null ? jetty.sigterm() : jetty.stopViaShutdownService(Integer.getInteger("bench.stopPort"), stopKey);
+            long t0 = viaShutdownService ? jetty.stopViaShutdownService(stopPort, STOP_KEY)
+                : stopKey == null ? jetty.sigterm() : jetty.stopViaShutdownService(Integer.getInteger("bench.stopPort"), stopKey);
             List<Client> all = new ArrayList<>(idleClients);
             all.addAll(busyClients);
             awaitCloses(selector, all, Duration.ofSeconds(60));
@@ -119,7 +141,7 @@ final class DrainAtScale
         }
     }
 
-    private static List<Client> open(Selector selector, int port, int count, boolean busy, byte[] request) throws IOException
+    static List<Client> open(Selector selector, int port, int count, boolean busy, byte[] request) throws IOException
     {
         List<Client> clients = new ArrayList<>(count);
         for (int i = 0; i < count; i++)
@@ -140,7 +162,7 @@ final class DrainAtScale
     }
 
     /** Until every client has its first response (idle clients) or until the timeout. */
-    private static void awaitResponses(Selector selector, List<Client> clients, Duration timeout) throws IOException
+    static void awaitResponses(Selector selector, List<Client> clients, Duration timeout) throws IOException
     {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (clients.stream().anyMatch(c -> c.responses == 0))
@@ -152,7 +174,7 @@ final class DrainAtScale
         }
     }
 
-    private static void awaitCloses(Selector selector, List<Client> clients, Duration timeout) throws IOException
+    static void awaitCloses(Selector selector, List<Client> clients, Duration timeout) throws IOException
     {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (clients.stream().anyMatch(c -> c.closedNanos == 0) && System.nanoTime() < deadline)
@@ -188,7 +210,7 @@ final class DrainAtScale
         closer.start();
     }
 
-    private static void selectOnce(Selector selector, long timeoutMs) throws IOException
+    static void selectOnce(Selector selector, long timeoutMs) throws IOException
     {
         selector.select(timeoutMs);
         // One timestamp for all the keys this select returned: their events had all arrived by then.

@@ -10,21 +10,50 @@ import java.util.regex.Pattern;
 import dev.gracefuldrain.testsupport.Jetty;
 
 /**
- * What the module costs on the request path: wrk against stock Jetty with its graceful module
- * (what an operator would otherwise run) and against Jetty with graceful-drain, alternating, each
- * in a fresh process. With churn, every request opens its own connection ({@code Connection: close}),
- * so the per-connection tracking is paid on every request.
+ * What the module costs on the request path: the server's own CPU time per request (from /proc,
+ * steadier on this shared machine than throughput), throughput and latency, for graceful-drain,
+ * plain stock Jetty (no graceful module: what serving costs with nothing added) and stock Jetty with
+ * its graceful module (what an operator would otherwise run). Each round starts one fresh server per
+ * variant (the http2c module enabled on all of them), in an order that rotates round by round, and
+ * measures it warm: wrk keep-alive, wrk with {@code Connection: close} (one request per connection,
+ * so the per-connection tracking is paid on every request), and h2load over h2c (prior knowledge).
  */
 final class Overhead
 {
     static final String WRK = "/usr/bin/wrk";
-    static final Duration WARMUP = Duration.ofSeconds(3);
+    static final String H2LOAD = "/usr/bin/h2load";
     static final int THREADS = 2;
     static final int CONNECTIONS = 64;
+    /** h2load: 4 connections, 10 streams each. */
+    static final int H2_CONNECTIONS = 4;
+    static final int H2_STREAMS = 10;
     static final String PATH = "/sample/fast";
+    /** The variants compared, in the first round's order. */
+    static final Variant[] VARIANTS = {Variant.PLAIN, Variant.STOCK, Variant.MODULE};
 
-    /** One measurement: wrk's requests/s and latency percentiles (microseconds). */
-    record Run(Variant variant, int round, double rps, double p50us, double p99us, boolean churn, double cpuUsPerRequest)
+    enum Mode
+    {
+        KEEP_ALIVE("keep-alive"),
+        CLOSE("close"),
+        H2C("h2c");
+
+        final String label;
+
+        Mode(String label)
+        {
+            this.label = label;
+        }
+
+        String tool()
+        {
+            return this == H2C
+                ? String.format(Locale.ROOT, "h2load -c%d -m%d %s", H2_CONNECTIONS, H2_STREAMS, PATH)
+                : String.format(Locale.ROOT, "wrk -t%d -c%d%s %s", THREADS, CONNECTIONS, this == CLOSE ? " -H 'Connection: close'" : "", PATH);
+        }
+    }
+
+    /** One measurement: requests/s, latency percentiles (microseconds; NaN for h2load, which gives none), the server's CPU per request. */
+    record Run(Variant variant, int round, Mode mode, double rps, double p50us, double p99us, double cpuUsPerRequest, long requests)
     {
     }
 
@@ -37,42 +66,66 @@ final class Overhead
     {
     }
 
-    /**
-     * {@code rounds} rounds of STOCK and MODULE, the order alternating per round; each a fresh Jetty,
-     * a {@link #WARMUP} of wrk, then wrk for {@code each}.
-     */
-    static List<Run> run(int rounds, Duration each, boolean churn) throws Exception
+    static boolean h2loadPresent()
     {
+        return java.nio.file.Files.isExecutable(java.nio.file.Path.of(H2LOAD));
+    }
+
+    /**
+     * {@code rounds} rounds; in each, a fresh server per variant (the order rotating per round), warmed
+     * for {@code warmup} before each mode (a third of it before close, which follows keep-alive) and
+     * measured for {@code each}: keep-alive, close, then h2c (skipped, with a printed note, if h2load
+     * is missing).
+     */
+    static List<Run> run(int rounds, Duration each, Duration warmup) throws Exception
+    {
+        boolean h2 = h2loadPresent();
+        if (!h2)
+            System.out.println("overhead: " + H2LOAD + " is missing (Debian package nghttp2-client): h2c is not measured");
         List<Run> runs = new ArrayList<>();
         for (int round = 0; round < rounds; round++)
         {
-            Variant[] order = round % 2 == 0
-                ? new Variant[]{Variant.STOCK, Variant.MODULE}
-                : new Variant[]{Variant.MODULE, Variant.STOCK};
-            for (Variant variant : order)
-                runs.add(once(variant, round, each, churn));
+            for (int i = 0; i < VARIANTS.length; i++)
+            {
+                Variant variant = VARIANTS[(i + round) % VARIANTS.length];
+                try (Jetty.Server jetty = variant.start(List.of("http2c"), List.of()))
+                {
+                    for (Mode mode : Mode.values())
+                    {
+                        if (mode == Mode.H2C && !h2)
+                            continue;
+                        Run run = once(jetty, variant, round, mode, each, warmup);
+                        System.out.printf(Locale.ROOT, "overhead: round %d %-10s %-28s server CPU %6.2f us/request, %,9.0f requests/s, p50 %s us, p99 %s us%n",
+                            round + 1, mode.label, variant.label, run.cpuUsPerRequest(), run.rps(), Report.fmt(run.p50us()), Report.fmt(run.p99us()));
+                        runs.add(run);
+                    }
+                }
+            }
         }
         return runs;
     }
 
-    static Run once(Variant variant, int round, Duration each, boolean churn) throws Exception
+    static Run once(Jetty.Server jetty, Variant variant, int round, Mode mode, Duration each, Duration warmup) throws Exception
     {
-        try (Jetty.Server jetty = variant.start(List.of()))
-        {
-            wrk(jetty, WARMUP, churn);
-            long cpuBefore = cpuTicks(jetty.pid());
-            Wrk wrk = wrk(jetty, each, churn);
-            long cpuAfter = cpuTicks(jetty.pid());
-            if (!jetty.process.isAlive())
-                throw new IllegalStateException(variant + " exited during the measurement: " + jetty.log());
-            if (wrk.non2xx() > 0)
-                throw new IllegalStateException(variant + " answered " + wrk.non2xx() + " non-2xx responses:\n" + wrk.output());
-            // A handful of socket errors (a connection closed while wrk reconnects) do not spoil a run; many do.
-            if (wrk.socketErrors() > Math.max(10, wrk.requests() / 1000))
-                throw new IllegalStateException(variant + ": " + wrk.socketErrors() + " socket errors:\n" + wrk.output());
-            double cpuUs = (cpuAfter - cpuBefore) * 1e6 / CLOCK_TICKS_PER_SECOND / Math.max(1, wrk.requests());
-            return new Run(variant, round, wrk.rps(), wrk.p50us(), wrk.p99us(), churn, cpuUs);
-        }
+        // Close runs right after keep-alive on the same server, whose request path is warm by then: a third of the warm-up.
+        load(jetty, mode, mode == Mode.CLOSE ? Duration.ofSeconds(Math.max(1, warmup.toSeconds() / 3)) : warmup);
+        long cpuBefore = cpuTicks(jetty.pid());
+        Wrk wrk = load(jetty, mode, each);
+        long cpuAfter = cpuTicks(jetty.pid());
+        if (!jetty.process.isAlive())
+            throw new IllegalStateException(variant + " exited during the measurement: " + jetty.log());
+        if (wrk.non2xx() > 0)
+            throw new IllegalStateException(variant + " " + mode.label + ": " + wrk.non2xx() + " non-2xx responses:\n" + wrk.output());
+        // A handful of socket errors (a connection closed while wrk reconnects) do not spoil a run; many do.
+        if (wrk.socketErrors() > Math.max(10, wrk.requests() / 1000))
+            throw new IllegalStateException(variant + " " + mode.label + ": " + wrk.socketErrors() + " socket errors:\n" + wrk.output());
+        double cpuUs = (cpuAfter - cpuBefore) * 1e6 / CLOCK_TICKS_PER_SECOND / Math.max(1, wrk.requests());
+        return new Run(variant, round, mode, wrk.rps(), wrk.p50us(), wrk.p99us(), cpuUs, wrk.requests());
+    }
+
+    private static Wrk load(Jetty.Server jetty, Mode mode, Duration duration) throws Exception
+    {
+        return mode == Mode.H2C ? h2load(jetty.port, PATH, duration) : wrk(jetty.port, PATH, THREADS, CONNECTIONS, duration, mode == Mode.CLOSE);
     }
 
     /** Linux's USER_HZ: /proc reports CPU times in these ticks. */
@@ -95,12 +148,6 @@ final class Overhead
         {
             return 0;
         }
-    }
-
-    /** wrk -t2 -c64 against /sample/fast for {@code duration}; with churn one request per connection. */
-    static Wrk wrk(Jetty.Server jetty, Duration duration, boolean churn) throws Exception
-    {
-        return wrk(jetty.port, PATH, THREADS, CONNECTIONS, duration, churn);
     }
 
     static Wrk wrk(int port, String path, int threads, int connections, Duration duration, boolean churn) throws Exception
@@ -160,46 +207,85 @@ final class Overhead
     }
 
     /**
-     * Per churn setting: the median over rounds of each variant's throughput and p99, and the ratios
-     * module/stock (throughput below 1 and p99 above 1 mean the module costs something), plus each
-     * round's own ratios, since rounds run back to back and share the machine's noise.
+     * h2load over h2c (prior knowledge) for {@code duration}: requests/s and the requests that
+     * succeeded; its request-time figures are min/max/mean only, so the percentiles are NaN. Any
+     * failed, errored or timed-out request, or a non-2xx status, is counted as an error.
+     */
+    static Wrk h2load(int port, String path, Duration duration) throws Exception
+    {
+        long seconds = Math.max(1, duration.toSeconds());
+        List<String> command = List.of(H2LOAD, "-c", Integer.toString(H2_CONNECTIONS), "-m", Integer.toString(H2_STREAMS), "-D", Long.toString(seconds),
+            "http://" + Jetty.HOST + ":" + port + path);
+        return parseH2load(Jetty.run(command, Duration.ofSeconds(seconds + 30)));
+    }
+
+    private static final Pattern H2_RPS = Pattern.compile("finished in [0-9.]+\\w+, ([0-9.]+) req/s");
+    private static final Pattern H2_REQUESTS = Pattern.compile("requests: \\d+ total, \\d+ started, \\d+ done, (\\d+) succeeded, (\\d+) failed, (\\d+) errored, (\\d+) timeout");
+    private static final Pattern H2_STATUS = Pattern.compile("status codes: (\\d+) 2xx, (\\d+) 3xx, (\\d+) 4xx, (\\d+) 5xx");
+
+    static Wrk parseH2load(String output)
+    {
+        Matcher rps = H2_RPS.matcher(output);
+        Matcher requests = H2_REQUESTS.matcher(output);
+        Matcher status = H2_STATUS.matcher(output);
+        if (!rps.find() || !requests.find() || !status.find())
+            throw new IllegalStateException("unexpected h2load output:\n" + output);
+        long errors = Long.parseLong(requests.group(2)) + Long.parseLong(requests.group(3)) + Long.parseLong(requests.group(4));
+        long non2xx = Long.parseLong(status.group(2)) + Long.parseLong(status.group(3)) + Long.parseLong(status.group(4));
+        return new Wrk(Double.parseDouble(rps.group(1)), Double.NaN, Double.NaN, Long.parseLong(requests.group(1)), errors, non2xx, output);
+    }
+
+    /** The median over rounds of one figure, for one mode and variant. */
+    static double median(List<Run> runs, Mode mode, Variant variant, java.util.function.ToDoubleFunction<Run> figure)
+    {
+        return median(runs.stream().filter(r -> r.mode() == mode && r.variant() == variant).mapToDouble(figure).toArray());
+    }
+
+    /** Each round's module/other ratio of one figure (the runs of a round share the machine's noise). */
+    static List<Double> roundRatios(List<Run> runs, Mode mode, Variant other, java.util.function.ToDoubleFunction<Run> figure)
+    {
+        List<Double> ratios = new ArrayList<>();
+        for (Run m : runs.stream().filter(r -> r.mode() == mode && r.variant() == Variant.MODULE).toList())
+        {
+            runs.stream().filter(r -> r.mode() == mode && r.variant() == other && r.round() == m.round()).findFirst()
+                .ifPresent(o -> ratios.add(figure.applyAsDouble(m) / figure.applyAsDouble(o)));
+        }
+        return ratios;
+    }
+
+    /**
+     * Per mode, server CPU per request first (module against plain stock and against stock graceful,
+     * medians and each round's ratio), then throughput and p99 the same way.
      */
     static String summary(List<Run> runs)
     {
         StringBuilder out = new StringBuilder();
-        for (boolean churn : new boolean[]{false, true})
+        for (Mode mode : Mode.values())
         {
-            List<Run> these = runs.stream().filter(r -> r.churn() == churn).toList();
-            if (these.isEmpty())
+            List<Run> these = runs.stream().filter(r -> r.mode() == mode).toList();
+            if (these.stream().noneMatch(r -> r.variant() == Variant.MODULE))
                 continue;
-            List<Run> stock = these.stream().filter(r -> r.variant() == Variant.STOCK).toList();
-            List<Run> module = these.stream().filter(r -> r.variant() == Variant.MODULE).toList();
-            if (stock.isEmpty() || module.isEmpty())
-                continue;
-            double stockRps = median(stock.stream().mapToDouble(Run::rps).toArray());
-            double moduleRps = median(module.stream().mapToDouble(Run::rps).toArray());
-            double stockP50 = median(stock.stream().mapToDouble(Run::p50us).toArray());
-            double moduleP50 = median(module.stream().mapToDouble(Run::p50us).toArray());
-            double stockP99 = median(stock.stream().mapToDouble(Run::p99us).toArray());
-            double moduleP99 = median(module.stream().mapToDouble(Run::p99us).toArray());
-            List<Double> rpsRatios = new ArrayList<>();
-            List<Double> p99Ratios = new ArrayList<>();
-            for (Run m : module)
-            {
-                stock.stream().filter(s -> s.round() == m.round()).findFirst().ifPresent(s ->
-                {
-                    rpsRatios.add(m.rps() / s.rps());
-                    p99Ratios.add(m.p99us() / s.p99us());
-                });
-            }
-            out.append(String.format(Locale.ROOT, "%s (%d rounds, wrk -t%d -c%d %s):%n",
-                churn ? "churn, 1 request per connection" : "keep-alive", Math.min(stock.size(), module.size()), THREADS, CONNECTIONS, PATH));
-            out.append(String.format(Locale.ROOT, "  stock graceful: %,.0f req/s median, p50 %.0f us, p99 %.0f us%n", stockRps, stockP50, stockP99));
-            out.append(String.format(Locale.ROOT, "  graceful-drain: %,.0f req/s median, p50 %.0f us, p99 %.0f us%n", moduleRps, moduleP50, moduleP99));
-            out.append(String.format(Locale.ROOT, "  module/stock: throughput %.3f, p99 %.3f (medians); per round throughput %s, p99 %s%n",
-                moduleRps / stockRps, moduleP99 / stockP99, format(rpsRatios), format(p99Ratios)));
+            int rounds = (int)these.stream().filter(r -> r.variant() == Variant.MODULE).count();
+            out.append(String.format(Locale.ROOT, "%s (%d round(s), %s):%n", mode.label, rounds, mode.tool()));
+            out.append(line("server CPU per request (us)", these, mode, Run::cpuUsPerRequest, "%.2f"));
+            out.append(line("requests/s", these, mode, Run::rps, "%,.0f"));
+            if (mode != Mode.H2C)
+                out.append(line("p99 latency (us)", these, mode, Run::p99us, "%.0f"));
         }
         return out.toString();
+    }
+
+    private static String line(String what, List<Run> runs, Mode mode, java.util.function.ToDoubleFunction<Run> figure, String format)
+    {
+        double module = median(runs, mode, Variant.MODULE, figure);
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "  %-28s graceful-drain " + format, what + ":", module));
+        for (Variant other : new Variant[]{Variant.PLAIN, Variant.STOCK})
+        {
+            double value = median(runs, mode, other, figure);
+            out.append(String.format(Locale.ROOT, "; %s " + format + " (module/it %.3f, per round %s)", other.label, value, module / value,
+                format(roundRatios(runs, mode, other, figure))));
+        }
+        return out.append(System.lineSeparator()).toString();
     }
 
     private static String format(List<Double> ratios)
@@ -215,5 +301,15 @@ final class Overhead
         if (n == 0)
             return Double.NaN;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Alone: {@code Overhead [rounds [seconds [warm-up seconds]]]}. */
+    public static void main(String[] args) throws Exception
+    {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        Duration each = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 6);
+        Duration warmup = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 3);
+        Jetty.cleanWork();
+        System.out.print("overhead:\n" + summary(run(rounds, each, warmup)));
     }
 }
