@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 import dev.gracefuldrain.testsupport.Jetty;
 import dev.gracefuldrain.testsupport.Wire;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,6 +49,7 @@ class DrainIT
     @Test
     void shutdownServiceStopDrainsWithModuleEnabledInStartD() throws Exception
     {
+        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
         Jetty.Base base = Jetty.base("shutdown-service", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
         assertTrue(java.nio.file.Files.exists(base.dir.resolve("start.d/graceful-drain.ini")), "start.d/graceful-drain.ini exists");
         int stopPort = Jetty.freePort();
@@ -116,6 +118,7 @@ class DrainIT
     @Test
     void startJarStopCommandDrains() throws Exception
     {
+        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
         Jetty.Base base = Jetty.base("stop-command", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
         int stopPort = Jetty.freePort();
         // 4 s: start.jar --stop is a JVM of its own and may take a second or more to send the stop on a loaded machine.

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import dev.gracefuldrain.testsupport.Jetty;
 import dev.gracefuldrain.testsupport.Wire;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,6 +24,7 @@ class StopCommandIT
     @Test
     void showsProgressAndTheSummaryAndExitsZero() throws Exception
     {
+        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
         Run run = stop("stop-cmd-ok", List.of(), "/sample/slow?ms=1500", DrainIT.STOP_KEY);
         System.out.printf("%n== bin/graceful-drain-stop (piped), a 1.5 s request in flight ==%nexit %d%n%s%n", run.result().exitCode(), run.result().output());
         assertAll(
@@ -36,6 +38,7 @@ class StopCommandIT
     @Test
     void exitsOneWhenARequestWasCut() throws Exception
     {
+        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
         Run run = stop("stop-cmd-cut", List.of("jetty.drain.timeout=1000"), "/sample/slow?ms=20000", DrainIT.STOP_KEY);
         System.out.printf("%n== bin/graceful-drain-stop, timeout 1000 ms, a 20 s request ==%nexit %d%n%s%n", run.result().exitCode(), run.result().output());
         assertAll(
@@ -46,6 +49,7 @@ class StopCommandIT
     @Test
     void aWrongKeyStopsNothingAndExitsTwo() throws Exception
     {
+        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
         Run run = stop("stop-cmd-key", List.of(), null, "not-the-key");
         System.out.printf("%n== bin/graceful-drain-stop with a wrong key ==%nexit %d%n%s%n", run.result().exitCode(), run.result().output());
         assertAll(

@@ -41,6 +41,8 @@ public final class Jetty
     public static final String HOST = "127.0.0.1";
     private static final Properties DISTRIBUTION = distribution();
     public static final String VERSION = DISTRIBUTION.getProperty("jetty.version");
+    /** Jetty 12.0 has no ShutdownService, nor the {@code shutdown} module (it stops through ShutdownMonitor). */
+    public static final boolean HAS_SHUTDOWN_SERVICE = !VERSION.startsWith("12.0.");
     public static final Path HOME = location("jetty.home");
     public static final Path MODULE_ZIP = location("drain.module.zip");
     public static final Path SAMPLE_WAR = location("sample.war");
