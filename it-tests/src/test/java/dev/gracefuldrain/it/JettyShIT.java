@@ -67,8 +67,10 @@ class JettyShIT
                 () -> assertEquals(0, stopped.exitCode(), "jetty.sh stop:\n" + stopped.output()),
                 () -> assertEquals(200, response.status(), "the in-flight request completed"),
                 () -> assertTrue(response.connectionClose(), "with Connection: close"),
-                () -> assertTrue(exitMs - TimeUnit.NANOSECONDS.toMillis(response.lastByteNanos() - t0) < 2000,
-                    "Jetty exited at " + exitMs + " ms, soon after the busy response's last byte"),
+                // Jetty is jetty.sh's child, not ours: ProcessHandle.onExit polls such a process at growing intervals
+                // (seconds), so this says only that it exits after the drain, not how soon.
+                () -> assertTrue(exitMs - TimeUnit.NANOSECONDS.toMillis(response.lastByteNanos() - t0) < 10_000,
+                    "Jetty exited at " + exitMs + " ms, after the busy response's last byte"),
                 () -> assertNotNull(summary, "the drain summary is in jetty.sh's log:\n" + log),
                 () -> assertEquals(1, summary.busyFinished(), "summary: " + summary));
         }
