@@ -16,7 +16,7 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  * not yet dispatched. The drain must know, because such a connection is busy: its request was sent
  * before the stop and must be served, not cut off. {@code org.eclipse.jetty.server.internal} is not
  * exported under JPMS and may change between releases, so nothing else in this module touches it.
- * Checked against Jetty 12.1.0 to 12.1.12 ({@code HttpConnection.getParser()},
+ * Checked against Jetty 12.1.0 to 12.1.12 and 12.0.25 ({@code HttpConnection.getParser()},
  * {@code isRequestBufferEmpty()}).</p>
  */
 final class Http1

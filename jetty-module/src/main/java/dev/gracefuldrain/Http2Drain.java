@@ -36,7 +36,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * Jetty drops the streams above it.</p>
  * <p>A seam: the one class that uses Jetty's {@code HTTP2Session} implementation (its frame
  * listener, {@code frames()} and {@code goAway()}), which the public {@code Session} API lacks.
- * Checked against Jetty 12.1.0 to 12.1.12. Only loaded once an HTTP/2 connection exists, so the
+ * Checked against Jetty 12.1.0 to 12.1.12 and 12.0.25. Only loaded once an HTTP/2 connection exists, so the
  * module runs without the http2 jars.</p>
  */
 final class Http2Drain implements HTTP2Session.FrameListener

@@ -6,7 +6,7 @@ import org.eclipse.jetty.io.Connection;
  * The protocol a tracked connection speaks, told from its Jetty {@link Connection}.
  * <p>A seam: HTTP/2, WebSocket and TLS are recognised by class name, so that this class, and the
  * module, load without the http2 and websocket jars; HTTP/1.1 through {@link Http1}. Checked
- * against Jetty 12.1.0 to 12.1.12, whose class names these are.</p>
+ * against Jetty 12.1.0 to 12.1.12 and 12.0.25, whose class names these are.</p>
  */
 enum Protocol
 {

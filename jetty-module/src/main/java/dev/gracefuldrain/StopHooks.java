@@ -23,7 +23,7 @@ import sun.misc.SignalHandler;
  * <li>{@code sun.misc.Signal}: a second SIGTERM never reaches either path, since the JVM runs its
  * shutdown hooks once, and this is the only way to see it.</li>
  * </ul>
- * Checked against Jetty 12.1.0 to 12.1.12. On a Jetty without {@code ShutdownService} that path is
+ * Checked against Jetty 12.1.0 to 12.1.12 and 12.0.25. On a Jetty without {@code ShutdownService} that path is
  * skipped, and said so in the log.
  */
 final class StopHooks
