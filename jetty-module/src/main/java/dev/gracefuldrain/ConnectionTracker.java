@@ -25,6 +25,9 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
         void onHandshakeOver(TrackedConnection connection);
 
         void onClosed(TrackedConnection connection, TrackedConnection.Ending ending);
+
+        /** A closed connection has left the tracker: it may have been the last. */
+        void onRemoved();
     }
 
     private final Map<Connection, TrackedConnection> connections = new ConcurrentHashMap<>();
@@ -58,9 +61,13 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
             handshaken.remove(ssl);
             return;
         }
-        TrackedConnection tracked = connections.remove(connection);
-        if (tracked != null)
-            events.onClosed(tracked, tracked.closed());
+        TrackedConnection tracked = connections.get(connection);
+        if (tracked == null)
+            return;
+        // Counted before it leaves the map: whoever then finds the map empty finds every count in.
+        events.onClosed(tracked, tracked.closed());
+        connections.remove(connection);
+        events.onRemoved();
     }
 
     @Override

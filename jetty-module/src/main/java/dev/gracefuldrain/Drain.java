@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.annotation.Name;
@@ -190,17 +189,21 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         report.ended(connection.protocol(), ending);
         if (ending != TrackedConnection.Ending.NOT_BUSY)
             progress.changed(this::progressLine);
+    }
+
+    @Override
+    public void onRemoved()
+    {
         completeIfDrained();
     }
 
     /** The timeout: say what is cut, then close what is left; the last close completes the drain. */
     private void abort()
     {
-        if (phases.move(Phases.Phase.DRAINING, Phases.Phase.FORCING))
-        {
-            sweep.force(report);
-            completeIfDrained();
-        }
+        if (!phases.move(Phases.Phase.DRAINING, Phases.Phase.FORCING))
+            return;
+        sweep.force(report);
+        completeIfDrained();
     }
 
     private void completeIfDrained()
@@ -221,8 +224,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
     private String progressLine()
     {
         DrainReport report = this.report;
-        return ProgressLine.format(phases.get().name(), report == null ? 0 : report.elapsedMs(), settings.getTimeoutMs(), tracker.size(),
-            report == null ? 0 : report.busyFinished(), report == null ? 0 : report.busyAborted());
+        return ProgressLine.format(phases.get().name(), report.elapsedMs(), settings.getTimeoutMs(), tracker.size(), report.busyFinished(), report.busyAborted());
     }
 
     private void streamRefused()
@@ -237,11 +239,6 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         DrainReport report = this.report;
         if (report != null)
             report.lateRequestRefused();
-    }
-
-    TrackedConnection tracked(Connection connection)
-    {
-        return tracker.get(connection);
     }
 
     boolean isReadinessProbe(Request request)

@@ -32,7 +32,7 @@ public class DrainHandler extends Handler.Wrapper
     public boolean handle(Request request, Response response, Callback callback) throws Exception
     {
         Phases phases = drain.phases();
-        TrackedConnection connection = drain.tracked(request.getConnectionMetaData().getConnection());
+        TrackedConnection connection = drain.tracker().get(request.getConnectionMetaData().getConnection());
         if (connection != null && !connection.beginRequest(request, response, callback, phases.isStopping()))
         {
             // Already half-closed (our FIN, or Jetty's after a keep-alive response it finished once shut
@@ -58,7 +58,7 @@ public class DrainHandler extends Handler.Wrapper
         if (connection != null || counts != null)
         {
             // The whole exchange (the response written), not the handler's callback: only then may a FIN follow.
-            request.addHttpStreamWrapper(stream -> new Completion(stream, request, connection, counts, drain.phases()));
+            request.addHttpStreamWrapper(stream -> new Completion(stream, request, connection, counts, phases));
         }
         return super.handle(request, response, callback);
     }

@@ -71,11 +71,6 @@ final class DrainNotice implements Container.InheritedListener
     void drainBegan(Duration budget)
     {
         CompletableFuture<Duration> notice = draining;
-        if (!notice.isDone() && notice.getNumberOfDependents() == 0)
-        {
-            notice.complete(budget);
-            return;
-        }
         Thread thread = new Thread(() -> notice.complete(budget), "graceful-drain-notice");
         thread.setDaemon(true);
         thread.start();

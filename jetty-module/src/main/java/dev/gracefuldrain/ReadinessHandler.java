@@ -19,25 +19,24 @@ import org.eclipse.jetty.util.Callback;
 public class ReadinessHandler extends Handler.Wrapper
 {
     private final Drain drain;
-    private final String path;
 
-    public ReadinessHandler(Drain drain, String path)
+    public ReadinessHandler(Drain drain)
     {
         this.drain = drain;
-        this.path = path;
     }
 
     /** Jetty XML: inserts the endpoint in front of the server's handlers if a path is configured. */
     public static void insertIfConfigured(Server server, Drain drain, DrainSettings settings)
     {
         if (settings.getReadinessPath() != null)
-            server.insertHandler(new ReadinessHandler(drain, settings.getReadinessPath()));
+            server.insertHandler(new ReadinessHandler(drain));
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception
     {
-        if (!path.equals(request.getHttpURI().getPath()))
+        // The same test as DrainHandler's, which leaves probes out of the request counts.
+        if (!drain.isReadinessProbe(request))
             return super.handle(request, response, callback);
         String state = drain.phases().readiness();
         response.setStatus("serving".equals(state) ? HttpStatus.OK_200 : HttpStatus.SERVICE_UNAVAILABLE_503);

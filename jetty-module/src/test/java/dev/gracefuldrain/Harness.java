@@ -109,8 +109,8 @@ final class Harness implements AutoCloseable
     /** The tracked connection of an endpoint, once the tracker has heard of it (bounded). */
     TrackedConnection tracked(EndPoint endPoint)
     {
-        awaitTrue("connection tracked", () -> endPoint.getConnection() != null && drain.tracked(endPoint.getConnection()) != null, 5000);
-        return drain.tracked(endPoint.getConnection());
+        awaitTrue("connection tracked", () -> endPoint.getConnection() != null && drain.tracker().get(endPoint.getConnection()) != null, 5000);
+        return drain.tracker().get(endPoint.getConnection());
     }
 
     /** Every tracked connection of the server connector, once there are {@code count} (bounded). */
@@ -123,7 +123,7 @@ final class Harness implements AutoCloseable
             for (EndPoint endPoint : serverConnector().getConnectedEndPoints())
             {
                 Connection connection = endPoint.getConnection();
-                TrackedConnection tracked = connection == null ? null : drain.tracked(connection);
+                TrackedConnection tracked = connection == null ? null : drain.tracker().get(connection);
                 if (tracked != null)
                     found.add(tracked);
             }
