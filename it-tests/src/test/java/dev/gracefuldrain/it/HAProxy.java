@@ -4,25 +4,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import dev.gracefuldrain.testsupport.Await;
 import dev.gracefuldrain.testsupport.Jetty;
 import dev.gracefuldrain.testsupport.Wire;
 
 /**
- * A real HAProxy (Debian package) on loopback in front of Jetty instances, with an HTTP health
- * check and a CSV stats page to tell when it sees a server up or down.
+ * HAProxy with docs/load-balancers/haproxy.cfg, plus a global section and a CSV stats page of the
+ * test's own (to tell when HAProxy sees a server up or down), given as further {@code -f} files.
  */
-final class HAProxy implements AutoCloseable
+final class HAProxy extends Balancer
 {
     static final String BINARY = "/usr/sbin/haproxy";
 
-    final int port;
     final int statsPort;
-    private final Process process;
-    private final Path log;
 
     /**
      * @param servers server name to port
@@ -30,42 +27,15 @@ final class HAProxy implements AutoCloseable
      */
     HAProxy(Path dir, Map<String, Integer> servers, String checkPath) throws Exception
     {
-        port = Jetty.freePort();
+        super(dir);
         statsPort = Jetty.freePort();
-        StringBuilder config = new StringBuilder();
-        config.append("global\n  maxconn 2000\n\n")
-            .append("defaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n  option http-keep-alive\n  retries 3\n  option redispatch\n\n")
-            .append("frontend fe\n  bind ").append(Jetty.HOST).append(':').append(port).append("\n  default_backend be\n\n")
-            .append("backend be\n  balance roundrobin\n  option httpchk GET ").append(checkPath).append("\n  http-check expect status 200\n")
-            .append("  default-server inter 250 fall 2 rise 2\n");
-        servers.forEach((name, serverPort) -> config.append("  server ").append(name).append(' ').append(Jetty.HOST).append(':').append(serverPort).append(" check\n"));
-        config.append("\nlisten stats\n  bind ").append(Jetty.HOST).append(':').append(statsPort).append("\n  stats enable\n  stats uri /stats\n");
-        Files.createDirectories(dir);
-        Path cfg = dir.resolve("haproxy.cfg");
-        Files.writeString(cfg, config);
-        log = dir.resolve("haproxy.log");
-        process = new ProcessBuilder(BINARY, "-db", "-f", cfg.toString()).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        try
-        {
-            Await.until("HAProxy serves its stats page", Duration.ofSeconds(10), Duration.ofMillis(20), () ->
-            {
-                if (!process.isAlive())
-                    throw new IllegalStateException("HAProxy exited:\n" + Files.readString(log));
-                try
-                {
-                    return stats();
-                }
-                catch (IOException notYet)
-                {
-                    return null;
-                }
-            }, stats -> true);
-        }
-        catch (AssertionError x)
-        {
-            throw new IllegalStateException("HAProxy did not start:\n" + Files.readString(log), x);
-        }
+        Path global = dir.resolve("global.cfg");
+        Files.writeString(global, "global\n  maxconn 2000\n\n");
+        Path documented = dir.resolve("haproxy.cfg");
+        Files.writeString(documented, documented("haproxy.cfg", servers, checkPath));
+        Path stats = dir.resolve("stats.cfg");
+        Files.writeString(stats, "listen stats\n  bind " + Jetty.HOST + ":" + statsPort + "\n  stats enable\n  stats uri /stats\n");
+        start(List.of(BINARY, "-db", "-f", global.toString(), "-f", documented.toString(), "-f", stats.toString()), Map.of());
     }
 
     /** The CSV stats page. */
@@ -84,7 +54,7 @@ final class HAProxy implements AutoCloseable
         for (String line : stats().split("\n"))
         {
             String[] cols = line.split(",");
-            if (cols.length > 17 && cols[0].equals("be") && cols[1].equals(server))
+            if (cols.length > 17 && cols[0].equals("jetty") && cols[1].equals(server))
                 return cols[17];
         }
         return "?";
@@ -97,10 +67,14 @@ final class HAProxy implements AutoCloseable
     }
 
     @Override
-    public void close() throws Exception
+    void awaitUp(String server, Duration timeout) throws Exception
     {
-        process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS))
-            process.destroyForcibly();
+        awaitStatus(server, "UP", timeout);
+    }
+
+    @Override
+    String logSummary()
+    {
+        return "";
     }
 }

@@ -276,6 +276,15 @@ public final class KeepAliveLoad implements AutoCloseable
             finBeforeAnyByte.incrementAndGet();
             return false;
         }
+        if (stopping)
+        {
+            // Read while close() ran: not counted (a proxy may answer a request its client gave up with an empty 200).
+            if (response.status() != 200)
+                sample("after close(): status " + response.status());
+            else if (!response.bodyText().equals(post ? "received 1000 bytes\n" : "fast\n"))
+                sample("after close(): 200 with " + response.body().length + " body bytes");
+            throw new StopClient();
+        }
         if (!response.complete())
         {
             truncated.incrementAndGet();
@@ -297,6 +306,9 @@ public final class KeepAliveLoad implements AutoCloseable
             errorStatus.incrementAndGet();
             if (response.status() == 503)
                 status503.incrementAndGet();
+            String text = response.bodyText();
+            sample((post ? "POST" : "GET") + " answered " + response.status() + " " + response.headers() + (response.chunked() ? " chunked" : "")
+                + ": " + text.substring(0, Math.min(80, text.length())).strip());
         }
         if (response.connectionClose() || response.untilClose())
         {
