@@ -1,5 +1,6 @@
 package dev.gracefuldrain;
 
+import java.nio.channels.SelectableChannel;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
@@ -7,15 +8,18 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 
 /**
  * Knows every connection of the managed connectors, from open to close (HTTP/1.1, HTTP/2, WebSocket,
  * and a TLS connection before ALPN chose its protocol), and passes each event on. A bean of each
- * managed connector, it also hears the end of every TLS handshake.
+ * managed connector, it also hears the end of every TLS handshake; a listener of each connector's
+ * selectors, it knows the sockets accepted but not opened yet (the selector opens them on a worker
+ * of the server's pool, later when the pool is busy): the drain is not over while one is on its way.
  */
-final class ConnectionTracker implements Connection.Listener, SslHandshakeListener
+final class ConnectionTracker implements Connection.Listener, SslHandshakeListener, SelectorManager.AcceptListener
 {
     /** What the drain hears from the tracker. */
     interface Events
@@ -33,6 +37,7 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
     private final Map<Connection, TrackedConnection> connections = new ConcurrentHashMap<>();
     /** TLS connections whose handshake is over; the TLS layer itself is not tracked otherwise. */
     private final Set<SslConnection> handshaken = ConcurrentHashMap.newKeySet();
+    private final Set<Object> accepting = ConcurrentHashMap.newKeySet();
     private final Linger linger;
     private final Events events;
 
@@ -43,14 +48,37 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
     }
 
     @Override
+    public void onAccepting(SelectableChannel channel)
+    {
+        accepting.add(channel);
+    }
+
+    @Override
+    public void onAcceptFailed(SelectableChannel channel, Throwable cause)
+    {
+        if (accepting.remove(channel))
+            events.onRemoved();
+    }
+
+    /** At the timeout: a socket still not opened is closed by Jetty's stop; the drain does not wait for it. */
+    void forgetAccepting()
+    {
+        accepting.clear();
+    }
+
+    @Override
     public void onOpened(Connection connection)
     {
         Protocol protocol = Protocol.of(connection);
-        if (protocol == null)
-            return;
-        TrackedConnection tracked = new TrackedConnection(connection, protocol, linger);
-        connections.put(connection, tracked);
-        events.onOpened(tracked);
+        TrackedConnection tracked = protocol == null ? null : new TrackedConnection(connection, protocol, linger);
+        if (tracked != null)
+            connections.put(connection, tracked);
+        // Only now: the socket is never in neither set while it lives.
+        boolean wasAccepting = accepting.remove(connection.getEndPoint().getTransport());
+        if (tracked != null)
+            events.onOpened(tracked);
+        else if (wasAccepting)
+            events.onRemoved();
     }
 
     @Override
@@ -116,7 +144,7 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
 
     boolean isEmpty()
     {
-        return connections.isEmpty();
+        return connections.isEmpty() && accepting.isEmpty();
     }
 
     int size()

@@ -203,6 +203,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         if (!phases.move(Phases.Phase.DRAINING, Phases.Phase.FORCING))
             return;
         sweep.force(report);
+        tracker.forgetAccepting();
         completeIfDrained();
     }
 

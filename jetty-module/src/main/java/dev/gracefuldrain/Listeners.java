@@ -7,12 +7,12 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The connectors the drain manages, and closing their listening sockets for real, before the drain
- * tells any client to go.
- * <p>{@code ServerSocketChannel.close()} returns before the kernel socket is closed when an acceptor
+ * tells any client to go, without resetting the connections in their accept queues ({@link AcceptQueue}).
+ * <p>If that cannot be done, the socket is closed as Jetty does. {@code ServerSocketChannel.close()} returns before the kernel socket is closed when an acceptor
  * thread is blocked in {@code accept()}: the JDK only signals that thread, which finishes the close
  * when it wakes up, a few ms later on a busy machine. Until then the kernel still completes
  * handshakes, and resets those connections when the socket finally closes. A client that reconnects
@@ -43,14 +43,16 @@ final class Listeners
     private static final Set<String> MANAGED_PROTOCOLS = Set.of("http/1.1", "ssl", "alpn", "h2", "h2c", "h2-17", "h2-16", "h2-15", "h2-14");
 
     private final List<AbstractConnector> connectors = new ArrayList<>();
-    private final Connection.Listener tracker;
+    private final ConnectionTracker tracker;
+    /** Taken from the accept queues at the close, handed to Jetty at the shutdown. */
+    private final Map<ServerConnector, List<SocketChannel>> taken = new ConcurrentHashMap<>();
 
     /**
      * Takes over the server's connectors that speak only protocols the drain knows; the others are left
      * to Jetty's own shutdown. Done at start, not when the module's XML ran, so that connectors which
      * later modules add are managed too.
      */
-    Listeners(Server server, Connection.Listener tracker)
+    Listeners(Server server, ConnectionTracker tracker)
     {
         this.tracker = tracker;
         for (Connector connector : server.getConnectors())
@@ -61,6 +63,8 @@ final class Listeners
                 // hit busy ones (jetty/jetty.project#11515).
                 c.setShutdownIdleTimeout(-1);
                 c.addEventListener(tracker);
+                if (c instanceof ServerConnector network)
+                    network.getSelectorManager().addEventListener(tracker); // accepted, not yet opened: still a connection
                 connectors.add(c);
             }
             else
@@ -73,16 +77,26 @@ final class Listeners
         return connectors.size();
     }
 
-    /** Marked shut down, the connectors make every response Jetty commits from now on carry {@code Connection: close}. */
+    /**
+     * Marked shut down, the connectors make every response Jetty commits from now on carry {@code Connection: close};
+     * then they get the connections {@link #close()} took from their accept queues.
+     */
     void shutdown()
     {
         for (AbstractConnector connector : connectors)
             connector.shutdown();
+        taken.forEach((connector, queued) -> queued.forEach(channel -> AcceptQueue.handOver(connector, channel)));
+        taken.clear();
     }
 
     void release()
     {
-        connectors.forEach(c -> c.removeEventListener(tracker));
+        for (AbstractConnector connector : connectors)
+        {
+            connector.removeEventListener(tracker);
+            if (connector instanceof ServerConnector server)
+                server.getSelectorManager().removeEventListener(tracker);
+        }
         connectors.clear();
     }
 
@@ -96,7 +110,13 @@ final class Listeners
             if (!(connector instanceof NetworkConnector network) || !network.isOpen())
                 continue;
             if (connector instanceof ServerConnector server && server.getLocalPort() > 0)
-                listening.add(new InetSocketAddress(probeAddress(server.getHost()), server.getLocalPort()));
+            {
+                InetSocketAddress address = new InetSocketAddress(probeAddress(server.getHost()), server.getLocalPort());
+                listening.add(address);
+                List<SocketChannel> queued = AcceptQueue.close(server, address, probes, MAX_WAIT_MS);
+                if (queued != null)
+                    taken.put(server, queued);
+            }
             network.close();
         }
         long deadline = NanoTime.now() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MS);

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,7 +37,16 @@ class ListenersTest
             int port = connector.getLocalPort();
             new Socket("127.0.0.1", port).close(); // listening
             long t0 = System.nanoTime();
-            Listeners listeners = new Listeners(server, new Connection.Listener() { });
+            Listeners listeners = new Listeners(server, new ConnectionTracker(new Linger(new ScheduledExecutorScheduler(), 1000), new ConnectionTracker.Events()
+            {
+                public void onOpened(TrackedConnection connection) { }
+
+                public void onHandshakeOver(TrackedConnection connection) { }
+
+                public void onClosed(TrackedConnection connection, TrackedConnection.Ending ending) { }
+
+                public void onRemoved() { }
+            }));
             assertEquals(2, listeners.size(), "both connectors speak HTTP/1.1 only");
             Set<Integer> probes = listeners.close();
             long closeMs = Harness.msSince(t0);
