@@ -18,6 +18,6 @@ class CaddyRollingRestartIT
     void rollingRestartBehindCaddy() throws Exception
     {
         Assumptions.assumeTrue(Files.isExecutable(Path.of(Caddy.BINARY)), "Caddy is installed by .ci/run (apt-get install caddy)");
-        RollingRestart.compare("Caddy", Caddy::new);
+        RollingRestart.compare("Caddy", "graceful-drain.ini", Caddy::new);
     }
 }

@@ -18,6 +18,6 @@ class NginxRollingRestartIT
     void rollingRestartBehindNginx() throws Exception
     {
         Assumptions.assumeTrue(Files.isExecutable(Path.of(Nginx.BINARY)), "nginx is installed by .ci/run (apt-get install nginx)");
-        RollingRestart.compare("nginx", Nginx::new);
+        RollingRestart.compare("nginx", "graceful-drain-nginx.ini", Nginx::new);
     }
 }

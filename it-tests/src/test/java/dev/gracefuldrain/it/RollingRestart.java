@@ -29,11 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class RollingRestart
 {
     static final int CLIENTS = 16;
-    /**
-     * The module's settings in every balancer's run, as docs/LOAD-BALANCERS.md recommends; to try
-     * others: {@code -Dlb.drain=jetty.drain.preStopDelay=0,...} (bin/demo-lb passes it on).
-     */
-    static final String[] DRAIN = System.getProperty("lb.drain", "jetty.drain.readinessPath=/ready,jetty.drain.preStopDelay=3000,jetty.drain.quietPeriod=500").split(",");
+    /** Other module settings for graceful-drain's run, to try them: {@code -Dlb.drain=jetty.drain.preStopDelay=0,...} (bin/demo-lb passes it on). */
+    static final String OVERRIDE = System.getProperty("lb.drain", "");
 
     /** Starts a balancer in front of the servers (name to port), checking {@code checkPath} if it checks. */
     @FunctionalInterface
@@ -58,10 +55,16 @@ final class RollingRestart
     {
     }
 
-    /** Both runs, printed, and the targets asserted for graceful-drain's. */
-    static void compare(String balancer, Start start) throws Exception
+    /**
+     * Both runs, printed, and the targets asserted for graceful-drain's.
+     * @param ini the module's settings that docs/LOAD-BALANCERS.md recommends for this balancer, a file in docs/load-balancers/
+     */
+    static void compare(String balancer, String ini, Start start) throws Exception
     {
-        Outcome ours = run("graceful-drain (" + String.join(", ", DRAIN) + ")", "graceful-drain", "/ready", start, DRAIN);
+        String[] drain = OVERRIDE.isEmpty()
+            ? Files.readAllLines(Balancer.CONFIGS.resolve(ini)).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toArray(String[]::new)
+            : OVERRIDE.split(",");
+        Outcome ours = run("graceful-drain (" + String.join(", ", drain) + ")", "graceful-drain", "/ready", start, drain);
         Outcome stock = run("stock graceful (stopTimeout 5000)", "graceful", "/sample/counters", start, "jetty.server.stopTimeout=5000");
         System.out.printf("%n== rolling restart of 2 instances behind %s, %d keep-alive clients (GET + POST) ==%n%s%n%s%n",
             balancer, CLIENTS, ours.describe(), stock.describe());

@@ -19,6 +19,6 @@ class RollingRestartIT
     void rollingRestartBehindHAProxy() throws Exception
     {
         Assumptions.assumeTrue(Files.isExecutable(Path.of(HAProxy.BINARY)), "HAProxy is installed by .ci/run (apt-get install haproxy)");
-        RollingRestart.compare("HAProxy", HAProxy::new);
+        RollingRestart.compare("HAProxy", "graceful-drain.ini", HAProxy::new);
     }
 }

@@ -308,7 +308,7 @@ public final class KeepAliveLoad implements AutoCloseable
                 status503.incrementAndGet();
             String text = response.bodyText();
             sample((post ? "POST" : "GET") + " answered " + response.status() + " " + response.headers() + (response.chunked() ? " chunked" : "")
-                + ": " + text.substring(0, Math.min(80, text.length())).strip());
+                + ": " + text.substring(0, Math.min(80, text.length())).replaceAll("\\s+", " ").strip());
         }
         if (response.connectionClose() || response.untilClose())
         {
