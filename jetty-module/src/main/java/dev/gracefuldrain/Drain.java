@@ -145,6 +145,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
             this.report = report;
             phases.set(Phases.Phase.DRAINING);
         }
+        listeners.handOverTaken(); // each found as it opens, like any connection opened during the drain
 
         sweep.all(report, http2);
         deadlines.timeout(report.elapsedMs(), this::abort);

@@ -77,14 +77,16 @@ final class Listeners
         return connectors.size();
     }
 
-    /**
-     * Marked shut down, the connectors make every response Jetty commits from now on carry {@code Connection: close};
-     * then they get the connections {@link #close()} took from their accept queues.
-     */
+    /** Marked shut down, the connectors make every response Jetty commits from now on carry {@code Connection: close}. */
     void shutdown()
     {
         for (AbstractConnector connector : connectors)
             connector.shutdown();
+    }
+
+    /** The connections {@link #close()} took from the accept queues go to Jetty, once the connectors are shut down. */
+    void handOverTaken()
+    {
         taken.forEach((connector, queued) -> queued.forEach(channel -> AcceptQueue.handOver(connector, channel)));
         taken.clear();
     }
