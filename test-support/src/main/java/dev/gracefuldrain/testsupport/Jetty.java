@@ -145,9 +145,21 @@ public final class Jetty
     /** A fresh Jetty base with the sample webapp and the given modules (graceful-drain's archive unpacked first if it is one of them). */
     public static Base base(String name, Enable enable, String... modules) throws Exception
     {
+        return base(name, enable, Map.of(), modules);
+    }
+
+    /** As {@link #base(String, Enable, String...)}, with files of its own (path in the base, text) laid down before the modules are enabled. */
+    public static Base base(String name, Enable enable, Map<String, String> files, String... modules) throws Exception
+    {
         Path dir = WORK.resolve(name + "-" + BASES.incrementAndGet());
         deleteRecursively(dir);
         Files.createDirectories(dir);
+        for (Map.Entry<String, String> file : files.entrySet())
+        {
+            Path target = dir.resolve(file.getKey());
+            Files.createDirectories(target.getParent());
+            Files.writeString(target, file.getValue());
+        }
         if (Arrays.asList(modules).contains("graceful-drain"))
             unzip(MODULE_ZIP, dir);
         List<String> args = new ArrayList<>();
