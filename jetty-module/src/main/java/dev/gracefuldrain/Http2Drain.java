@@ -94,14 +94,8 @@ final class Http2Drain
     /** Watches the connection's streams from its opening, so that the final GOAWAY knows the last one. */
     static Http2Drain attach(Connection connection, Owner owner)
     {
-        return attach(connection, owner, FRAME_LISTENER);
-    }
-
-    /** As {@link #attach(Connection, Owner)}; {@code watchFrames} false: as on a Jetty without the frame listener. */
-    static Http2Drain attach(Connection connection, Owner owner, boolean watchFrames)
-    {
-        Http2Drain http2 = new Http2Drain(connection, owner, watchFrames);
-        if (watchFrames)
+        Http2Drain http2 = new Http2Drain(connection, owner, FRAME_LISTENER);
+        if (FRAME_LISTENER)
             Frames.watch(http2.session, http2::onHeaders, http2::onPingReply);
         return http2;
     }
