@@ -90,6 +90,8 @@ public final class Jetty
     /** Whether the distribution's jar {@code dir/prefix*.jar} holds {@code entry}. */
     private static boolean hasEntry(String dir, String prefix, String entry)
     {
+        if (!Files.isDirectory(HOME.resolve(dir)))
+            return false; // no distribution laid out (a build that does not run it)
         try (Stream<Path> jars = Files.list(HOME.resolve(dir)))
         {
             for (Path jar : jars.filter(j -> j.getFileName().toString().startsWith(prefix)).toList())
