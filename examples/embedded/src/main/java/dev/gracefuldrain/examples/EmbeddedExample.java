@@ -29,7 +29,7 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  * WebSocket echo at /ws, a slow endpoint, and two ways for a request to stop the server.
  * <p>System properties: {@code port} (0: any), {@code tls.port}, {@code keystore} and {@code keystore.password}
  * (HTTPS only with a keystore), {@code drain.timeout} (ms), {@code shutdown.token} (Jetty's ShutdownHandler at
- * {@code POST /shutdown?token=...}). Prints {@code graceful-drain example: http=PORT https=PORT} once started.</p>
+ * {@code POST /shutdown?token=...}, see {@link CompletingShutdownHandler}). Prints {@code graceful-drain example: http=PORT https=PORT} once started.</p>
  */
 public final class EmbeddedExample
 {
@@ -73,7 +73,9 @@ public final class EmbeddedExample
         WebSocketUpgradeHandler webSocket = WebSocketUpgradeHandler.from(server, container ->
             container.addMapping("/ws", (request, response, callback) -> new Echo()));
         webSocket.setHandler(new App(server));
-        server.setHandler(new ShutdownHandler(webSocket, "/shutdown", System.getProperty("shutdown.token", "change-me"), false));
+        ShutdownHandler shutdown = new ShutdownHandler(webSocket, "/shutdown", System.getProperty("shutdown.token", "change-me"), false);
+        // -Dshutdown.completing=false: Jetty's ShutdownHandler as it is, which holds the drain until its timeout.
+        server.setHandler(Boolean.parseBoolean(System.getProperty("shutdown.completing", "true")) ? new CompletingShutdownHandler(shutdown) : shutdown);
 
         // After setHandler, before start: the drain wraps every handler.
         GracefulDrain.install(server, DrainSettings.builder()

@@ -60,6 +60,8 @@ final class Clients implements AutoCloseable
                 public CompletionStage<?> onClose(WebSocket socket, int status, String reason)
                 {
                     webSocketClosed.complete(new long[]{status, System.nanoTime()});
+                    // The closing handshake is over: leave, as a client does (the JDK's would wait for the server's FIN).
+                    socket.abort();
                     return null;
                 }
 
@@ -215,6 +217,10 @@ final class Clients implements AutoCloseable
             catch (IOException x)
             {
                 return new Ending(false, goAways, System.nanoTime());
+            }
+            finally
+            {
+                close(); // as a client does on EOF: the server lingers until then
             }
         }
 
