@@ -5,6 +5,7 @@ import java.util.concurrent.CompletionStage;
 
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,9 +75,12 @@ public final class GracefulDrain extends AbstractLifeCycle
     {
         if (!server.getDescendants(DrainHandler.class).contains(handler))
             throw new IllegalStateException("graceful-drain: the server's handler was replaced after the drain was installed: call GracefulDrain.install after server.setHandler(...)");
-        Handler outermost = server.getHandler();
-        if (outermost != handler)
-            LOG.warn("graceful-drain: {} is in front of the drain's handler: requests it answers itself are not tracked", outermost);
+        // A StatisticsHandler only counts (Spring Boot wraps one around every handler, after its customizers ran).
+        Handler front = server.getHandler();
+        while (front instanceof StatisticsHandler statistics)
+            front = statistics.getHandler();
+        if (front != handler)
+            LOG.warn("graceful-drain: {} is in front of the drain's handler: requests it answers itself are not tracked", front);
     }
 
     /** @return SERVING, MAINTENANCE, ADVERTISING, DRAINING, FORCING or STOPPED */
