@@ -1,6 +1,9 @@
 package dev.gracefuldrain;
 
 import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.eclipse.jetty.util.annotation.Name;
 import org.slf4j.Logger;
@@ -74,7 +77,7 @@ public final class DrainSettings
         catch (IllegalArgumentException x)
         {
             // One line an operator reads first; Jetty's XML loader then prints its own trace and exits.
-            IllegalArgumentException named = prefix == null ? x : new IllegalArgumentException(x.getMessage().replace("jetty.drain.", prefix), x);
+            IllegalArgumentException named = prefix == null ? x : new IllegalArgumentException(renamed(x.getMessage(), prefix), x);
             LOG.error("graceful-drain: {}; Jetty will not start", named.getMessage());
             throw named;
         }
@@ -128,6 +131,20 @@ public final class DrainSettings
             throw new IllegalArgumentException(String.format(
                 "%s=%d is invalid: it must be less than %s=%d", property, parsed, TIMEOUT, timeoutMs));
         return parsed;
+    }
+
+    /** The message with each jetty.drain.someName as prefix + some-name (Spring Boot's canonical form). */
+    private static String renamed(String message, String prefix)
+    {
+        Matcher property = Pattern.compile("jetty\\.drain\\.([A-Za-z]+)").matcher(message);
+        StringBuilder out = new StringBuilder();
+        while (property.find())
+        {
+            String kebab = property.group(1).replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+            property.appendReplacement(out, Matcher.quoteReplacement(prefix + kebab));
+        }
+        property.appendTail(out);
+        return out.toString();
     }
 
     private static String path(String property, String value)
@@ -187,7 +204,10 @@ public final class DrainSettings
         {
         }
 
-        /** Name the properties in error messages with this prefix instead of {@code jetty.drain.} (e.g. a framework's own). */
+        /**
+         * Name the properties in error messages with this prefix instead of {@code jetty.drain.}, in kebab
+         * case as Spring Boot writes them: {@code propertyPrefix("server.jetty.drain")} gives {@code server.jetty.drain.stream-timeout}.
+         */
         public Builder propertyPrefix(String prefix)
         {
             this.prefix = prefix.endsWith(".") ? prefix : prefix + ".";

@@ -44,7 +44,7 @@ class GracefulDrainTest
 
         assertEquals("jetty.drain.lingerTimeout=PT0.0005S is invalid: expected a whole number of milliseconds from 0 to 60000",
             assertThrows(IllegalArgumentException.class, () -> DrainSettings.builder().lingerTimeout(Duration.ofNanos(500_000)).build()).getMessage());
-        assertEquals("server.jetty.drain.streamTimeout=2000 is invalid: it must be less than server.jetty.drain.timeout=2000",
+        assertEquals("server.jetty.drain.stream-timeout=2000 is invalid: it must be less than server.jetty.drain.timeout=2000",
             assertThrows(IllegalArgumentException.class, () -> DrainSettings.builder().propertyPrefix("server.jetty.drain")
                 .timeout(Duration.ofSeconds(2)).streamTimeout(Duration.ofSeconds(2)).build()).getMessage());
         assertEquals("jetty.drain.readinessPath=ready is invalid: expected an absolute path such as /ready, or nothing to turn the endpoint off",
