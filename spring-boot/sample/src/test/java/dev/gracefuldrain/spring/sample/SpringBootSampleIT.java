@@ -78,6 +78,7 @@ class SpringBootSampleIT
         assertEquals(BUSY, drain.busyConnectionClose(), "busy with Connection: close: " + drain);
         assertTrue(drain.sseDrainEvent() && drain.sseEndMs() < 1500, "SSE ended by the drain within its budget: " + drain);
         assertTrue(drain.exitAfterLastBusyMs() <= 300, "exit after the last busy response: " + drain);
+        assertTrue(output.stream().anyMatch(l -> l.contains("[12.1.10,")), "on the Jetty Spring Boot brings");
     }
 
     /** At the stop request readiness answers 503 during the pre-stop delay, while the app still serves. */
@@ -98,6 +99,25 @@ class SpringBootSampleIT
         assertEquals(200, served.status(), "still served during the delay");
         assertTrue(served.connectionClose(), "Connection: close during the delay");
         assertTrue(process.waitFor(15, TimeUnit.SECONDS), "exit");
+    }
+
+    /** A bad value stops the application at start, naming the property as written in Spring Boot. */
+    @Test
+    void invalidPropertyStopsTheStart() throws Exception
+    {
+        Process process = launch("--server.jetty.drain.stream-timeout=5s");
+        String all = String.join("\n", drainOutput(process)); // to its end, so that a full pipe cannot hold the exit
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the sample did not stop");
+        assertTrue(process.exitValue() != 0, "exit status " + process.exitValue());
+        assertTrue(all.contains("server.jetty.drain.stream-timeout=5000 is invalid: it must be less than server.jetty.drain.timeout=3000"), all);
+    }
+
+    private List<String> drainOutput(Process process) throws Exception
+    {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+        {
+            return lines.lines().toList();
+        }
     }
 
     private static void row(String label, long drain, long spring)
