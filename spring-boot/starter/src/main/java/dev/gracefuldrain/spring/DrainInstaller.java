@@ -10,14 +10,15 @@ import java.util.function.Consumer;
 import dev.gracefuldrain.DrainSettings;
 import dev.gracefuldrain.GracefulDrain;
 import org.eclipse.jetty.server.Server;
-import org.springframework.boot.jetty.JettyServerCustomizer;
 
 /**
  * Installs the drain in Spring Boot's embedded Jetty, as the Jetty module does in a distribution
- * ({@link GracefulDrain#install}); Spring Boot runs its customizers after it set the server's handler.
+ * ({@link GracefulDrain#install}), from a {@code JettyServerCustomizer} (whose package differs between
+ * Spring Boot 3.5 and 4: the auto-configuration of each starter declares it); Spring Boot runs its
+ * customizers after it set the server's handler.
  * Spring Boot starts that server without connectors and adds them later: the drain manages them from then.
  */
-public final class DrainInstaller implements JettyServerCustomizer
+public final class DrainInstaller
 {
     private final DrainSettings settings;
     private final CompletableFuture<GracefulDrain> installed = new CompletableFuture<>();
@@ -28,8 +29,7 @@ public final class DrainInstaller implements JettyServerCustomizer
         this.settings = settings;
     }
 
-    @Override
-    public void customize(Server server)
+    public void install(Server server)
     {
         if (installed.isDone())
             return; // one server per application context (a management server on its own port is left alone)

@@ -5,13 +5,12 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.SmartLifecycle;
 
 /**
  * Runs the drain in Spring Boot's graceful shutdown: in a lifecycle phase just before Spring Boot's own
- * ({@link WebServerApplicationContext#GRACEFUL_SHUTDOWN_PHASE}), bounded by the same
+ * ({@link #PHASE}), bounded by the same
  * {@code spring.lifecycle.timeout-per-shutdown-phase}. When it is done, every connection is closed, so
  * Spring Boot's own graceful shutdown that follows finds nothing to wait for, and its server stop
  * (connectors, then the server) finds the drain over.
@@ -19,6 +18,12 @@ import org.springframework.context.SmartLifecycle;
 final class DrainLifecycle implements SmartLifecycle
 {
     private static final Log LOG = LogFactory.getLog(DrainLifecycle.class);
+    /**
+     * One above Spring Boot's graceful-shutdown phase, {@code SmartLifecycle.DEFAULT_PHASE - 1024} in 3.5
+     * ({@code WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE}) and 4
+     * ({@code WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE}): higher phases stop first.
+     */
+    static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024 + 1;
 
     private final DrainInstaller installer;
     private final ApplicationContext context;
@@ -80,6 +85,6 @@ final class DrainLifecycle implements SmartLifecycle
     @Override
     public int getPhase()
     {
-        return WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 1;
+        return PHASE;
     }
 }

@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * For {@code spring-boot-starter-jetty} applications: installs the drain in the embedded Jetty and runs
+ * For {@code spring-boot-starter-jetty} applications on Spring Boot 4: installs the drain in the embedded Jetty and runs
  * it in the graceful-shutdown phase ({@code server.shutdown=graceful}, Spring Boot's default), in place of
  * Spring Boot's own Jetty graceful shutdown. {@code server.jetty.drain.enabled=false} turns it off.
  */
@@ -32,6 +32,12 @@ public class GracefulDrainAutoConfiguration
                                           @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration phaseTimeout)
     {
         return new DrainInstaller(properties.toSettings(phaseTimeout));
+    }
+
+    @Bean
+    JettyServerCustomizer gracefulDrainCustomizer(DrainInstaller installer)
+    {
+        return installer::install;
     }
 
     @Bean

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Spring Boot 3.5 on Jetty 12.0 ({@code java -jar}), the drain wired through the embedded API; SIGTERM. */
+/** Spring Boot 3.5 on Jetty 12.0 ({@code java -jar}) with the 3.5 starter; SIGTERM. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SpringBoot3SampleIT
 {
