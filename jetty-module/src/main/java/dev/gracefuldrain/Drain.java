@@ -36,7 +36,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
     private final Phases phases = new Phases();
     private final RequestCounts requests = new RequestCounts();
     private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("graceful-drain", true);
-    private final DrainNotice notice;
+    final DrainNotice notice;
     private final Http2Drain.Context http2 = new Http2Drain.Context(scheduler, this::streamRefused);
     private final DrainStatus status = new DrainStatus(this);
     private final LifeCycle.Listener stopping = new LifeCycle.Listener()
@@ -145,6 +145,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
             this.report = report;
             phases.set(Phases.Phase.DRAINING);
         }
+        listeners.handOverTaken(); // each found as it opens, like any connection opened during the drain
 
         sweep.all(report, http2);
         deadlines.timeout(report.elapsedMs(), this::abort);

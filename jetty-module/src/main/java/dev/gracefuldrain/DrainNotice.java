@@ -2,6 +2,7 @@ package dev.gracefuldrain;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ContextHandler;
@@ -37,10 +38,12 @@ final class DrainNotice implements Container.InheritedListener
         server.addEventListener(this);
     }
 
-    /** At each start: a fresh notice, given to every context already there. */
+    /** At each start: a fresh notice if the last one was used, given to every context already there. */
     void reset()
     {
-        draining = new CompletableFuture<>();
+        // Kept if not yet completed: embedding code may hold it from before the start.
+        if (draining.isDone())
+            draining = new CompletableFuture<>();
         for (ContextHandler context : server.getDescendants(ContextHandler.class))
             publish(context);
     }
@@ -57,10 +60,16 @@ final class DrainNotice implements Container.InheritedListener
     {
     }
 
+    /** The notice for this run of the server, read-only. */
+    CompletionStage<Duration> stage()
+    {
+        return draining.minimalCompletionStage();
+    }
+
     private void publish(ContextHandler context)
     {
         // A read-only view: a webapp cannot complete it for the others.
-        context.setAttribute(DRAINING_ATTRIBUTE, draining.minimalCompletionStage());
+        context.setAttribute(DRAINING_ATTRIBUTE, stage());
     }
 
     /**

@@ -1,5 +1,10 @@
 package dev.gracefuldrain;
 
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import org.eclipse.jetty.util.annotation.Name;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -7,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The drain's configuration, parsed from the {@code jetty.drain.*} properties.
  * Values arrive as text so that a bad one is rejected with its property name,
- * and Jetty refuses to start rather than run half-configured.
+ * and Jetty refuses to start rather than run half-configured. In code, {@link #builder()} takes
+ * {@link Duration}s and goes through the same checks, with the same messages.
  */
 public final class DrainSettings
 {
@@ -28,6 +34,12 @@ public final class DrainSettings
     private final long handshakeTimeoutMs;
     private final long streamTimeoutMs;
 
+    /** Settings in code: unset values take the module's defaults; {@link Builder#build()} checks them as the module does. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
     /** Only the drain's timeouts: no readiness endpoint, no pre-stop delay (embedded use). */
     public DrainSettings(@Name("timeout") String timeout, @Name("lingerTimeout") String lingerTimeout)
     {
@@ -42,6 +54,12 @@ public final class DrainSettings
                          @Name("readinessPath") String readinessPath, @Name("preStopDelay") String preStopDelay,
                          @Name("quietPeriod") String quietPeriod, @Name("handshakeTimeout") String handshakeTimeout,
                          @Name("streamTimeout") String streamTimeout)
+    {
+        this(null, timeout, lingerTimeout, readinessPath, preStopDelay, quietPeriod, handshakeTimeout, streamTimeout);
+    }
+
+    private DrainSettings(String prefix, String timeout, String lingerTimeout, String readinessPath, String preStopDelay,
+                          String quietPeriod, String handshakeTimeout, String streamTimeout)
     {
         try
         {
@@ -59,8 +77,9 @@ public final class DrainSettings
         catch (IllegalArgumentException x)
         {
             // One line an operator reads first; Jetty's XML loader then prints its own trace and exits.
-            LOG.error("graceful-drain: {}; Jetty will not start", x.getMessage());
-            throw x;
+            IllegalArgumentException named = prefix == null ? x : new IllegalArgumentException(renamed(x.getMessage(), prefix), x);
+            LOG.error("graceful-drain: {}; Jetty will not start", named.getMessage());
+            throw named;
         }
     }
 
@@ -114,6 +133,20 @@ public final class DrainSettings
         return parsed;
     }
 
+    /** The message with each jetty.drain.someName as prefix + some-name (Spring Boot's canonical form). */
+    private static String renamed(String message, String prefix)
+    {
+        Matcher property = Pattern.compile("jetty\\.drain\\.([A-Za-z]+)").matcher(message);
+        StringBuilder out = new StringBuilder();
+        while (property.find())
+        {
+            String kebab = property.group(1).replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+            property.appendReplacement(out, Matcher.quoteReplacement(prefix + kebab));
+        }
+        property.appendTail(out);
+        return out.toString();
+    }
+
     private static String path(String property, String value)
     {
         String text = value == null ? "" : value.trim();
@@ -149,5 +182,96 @@ public final class DrainSettings
         return String.format("%s=%d %s=%d %s=%s %s=%d %s=%d %s=%d %s=%d", TIMEOUT, timeoutMs, LINGER_TIMEOUT, lingerTimeoutMs,
             READINESS_PATH, readinessPath == null ? "(off)" : readinessPath, PRE_STOP_DELAY, preStopDelayMs, QUIET_PERIOD, quietPeriodMs,
             HANDSHAKE_TIMEOUT, handshakeTimeoutMs, STREAM_TIMEOUT, streamTimeoutMs);
+    }
+
+    /**
+     * The settings in code. Each value is handed to the same checks as the module's property, so an
+     * invalid one fails {@link #build()} with the message an operator would get (a {@link Duration} that
+     * is not a whole number of milliseconds is reported as written, e.g. {@code PT0.0005S}).
+     */
+    public static final class Builder
+    {
+        private String prefix;
+        private String timeout = "30000";
+        private String lingerTimeout = "1000";
+        private String readinessPath = "";
+        private String preStopDelay = "0";
+        private String quietPeriod = "1000";
+        private String handshakeTimeout = "";
+        private String streamTimeout = "";
+
+        private Builder()
+        {
+        }
+
+        /**
+         * Name the properties in error messages with this prefix instead of {@code jetty.drain.}, in kebab
+         * case as Spring Boot writes them: {@code propertyPrefix("server.jetty.drain")} gives {@code server.jetty.drain.stream-timeout}.
+         */
+        public Builder propertyPrefix(String prefix)
+        {
+            this.prefix = prefix.endsWith(".") ? prefix : prefix + ".";
+            return this;
+        }
+
+        public Builder timeout(Duration timeout)
+        {
+            this.timeout = millis(timeout);
+            return this;
+        }
+
+        public Builder lingerTimeout(Duration lingerTimeout)
+        {
+            this.lingerTimeout = millis(lingerTimeout);
+            return this;
+        }
+
+        /** @param path an absolute path such as {@code /ready}; null or empty: no endpoint */
+        public Builder readinessPath(String path)
+        {
+            this.readinessPath = path == null ? "" : path;
+            return this;
+        }
+
+        public Builder preStopDelay(Duration preStopDelay)
+        {
+            this.preStopDelay = millis(preStopDelay);
+            return this;
+        }
+
+        public Builder quietPeriod(Duration quietPeriod)
+        {
+            this.quietPeriod = millis(quietPeriod);
+            return this;
+        }
+
+        /** @param handshakeTimeout null: 1000 ms, or half the timeout if less */
+        public Builder handshakeTimeout(Duration handshakeTimeout)
+        {
+            this.handshakeTimeout = handshakeTimeout == null ? "" : millis(handshakeTimeout);
+            return this;
+        }
+
+        /** @param streamTimeout null: 5000 ms, or half the timeout if less */
+        public Builder streamTimeout(Duration streamTimeout)
+        {
+            this.streamTimeout = streamTimeout == null ? "" : millis(streamTimeout);
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the property and the value, as the module's start would */
+        public DrainSettings build()
+        {
+            return new DrainSettings(prefix, timeout, lingerTimeout, readinessPath, preStopDelay, quietPeriod, handshakeTimeout, streamTimeout);
+        }
+
+        private static String millis(Duration duration)
+        {
+            if (duration == null)
+                return "";
+            // Whole milliseconds as the module's text; anything else as written, which the check rejects.
+            boolean whole = duration.getNano() % 1_000_000 == 0;
+            return whole && duration.getSeconds() < 100_000_000 && duration.getSeconds() > -100_000_000 ? Long.toString(duration.toMillis()) : duration.toString();
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.gracefuldrain;
 
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -60,6 +62,16 @@ public final class DrainStatus
     public String getLastDrainSummary()
     {
         return lastSummary;
+    }
+
+    /**
+     * The drain notice: completes when the drain begins, with the time long responses have left
+     * ({@code jetty.drain.streamTimeout}); the same object webapps find in the context attribute
+     * {@code dev.gracefuldrain.draining}. A restart of the server gives a new one once this one completed.
+     */
+    public CompletionStage<Duration> drainNotice()
+    {
+        return drain.notice.stage();
     }
 
     void drained(String summary)

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -19,6 +20,7 @@ import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.NanoTime;
+import org.eclipse.jetty.util.component.Container;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * until the kernel refuses a connection: there is no event for it. A probe the kernel still completed
  * shows up in Jetty as a never-used connection; the drain closes it, but does not count it.</p>
  */
-final class Listeners
+final class Listeners implements Container.Listener
 {
     private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
     private static final long MAX_WAIT_MS = 200;
@@ -42,7 +44,9 @@ final class Listeners
     /** The connector protocols the drain knows how to close; a connector with any other is left to Jetty. */
     private static final Set<String> MANAGED_PROTOCOLS = Set.of("http/1.1", "ssl", "alpn", "h2", "h2c", "h2-17", "h2-16", "h2-15", "h2-14");
 
-    private final List<AbstractConnector> connectors = new ArrayList<>();
+    private final List<AbstractConnector> connectors = new CopyOnWriteArrayList<>();
+    private final Set<Connector> seen = ConcurrentHashMap.newKeySet();
+    private final Server server;
     private final ConnectionTracker tracker;
     /** Taken from the accept queues at the close, handed to Jetty at the shutdown. */
     private final Map<ServerConnector, List<SocketChannel>> taken = new ConcurrentHashMap<>();
@@ -50,26 +54,57 @@ final class Listeners
     /**
      * Takes over the server's connectors that speak only protocols the drain knows; the others are left
      * to Jetty's own shutdown. Done at start, not when the module's XML ran, so that connectors which
-     * later modules add are managed too.
+     * later modules add are managed too; and for a connector added to the started server (Spring Boot
+     * starts its Server without connectors, then sets them), when it is added.
      */
     Listeners(Server server, ConnectionTracker tracker)
     {
+        this.server = server;
         this.tracker = tracker;
         for (Connector connector : server.getConnectors())
+            manage(connector);
+        server.addEventListener(this);
+    }
+
+    /** @return true if the connector is managed from now on */
+    private boolean manage(Connector connector)
+    {
+        if (!seen.add(connector))
+            return false;
+        if (connector instanceof AbstractConnector c && c.getProtocols().stream().map(p -> p.toLowerCase(Locale.ROOT)).allMatch(MANAGED_PROTOCOLS::contains))
         {
-            if (connector instanceof AbstractConnector c && c.getProtocols().stream().map(p -> p.toLowerCase(Locale.ROOT)).allMatch(MANAGED_PROTOCOLS::contains))
-            {
-                // The drain closes idle connections itself; Jetty's shutdown idle-timeout shrink would also
-                // hit busy ones (jetty/jetty.project#11515).
-                c.setShutdownIdleTimeout(-1);
-                c.addEventListener(tracker);
-                if (c instanceof ServerConnector network)
-                    network.getSelectorManager().addEventListener(tracker); // accepted, not yet opened: still a connection
-                connectors.add(c);
-            }
-            else
-                LOG.info("graceful-drain: not managing {} (protocols {}): Jetty's own shutdown applies to it", connector, connector.getProtocols());
+            // The drain closes idle connections itself; Jetty's shutdown idle-timeout shrink would also
+            // hit busy ones (jetty/jetty.project#11515).
+            c.setShutdownIdleTimeout(-1);
+            c.addEventListener(tracker);
+            if (c instanceof ServerConnector network)
+                network.getSelectorManager().addEventListener(tracker); // accepted, not yet opened: still a connection
+            connectors.add(c);
+            return true;
         }
+        LOG.info("graceful-drain: not managing {} (protocols {}): Jetty's own shutdown applies to it", connector, connector.getProtocols());
+        return false;
+    }
+
+    @Override
+    public void beanAdded(Container parent, Object child)
+    {
+        if (parent == server && child instanceof Connector connector && manage(connector))
+            LOG.info("graceful-drain: connector added: managing {} connector(s)", size());
+    }
+
+    @Override
+    public void beanRemoved(Container parent, Object child)
+    {
+        if (parent == server && child instanceof AbstractConnector connector && seen.remove(connector) && connectors.remove(connector))
+            unmanage(connector);
+    }
+
+    private void unmanage(AbstractConnector connector)
+    {
+        connector.removeEventListener(tracker);
+        if (connector instanceof ServerConnector network)
+            network.getSelectorManager().removeEventListener(tracker);
     }
 
     int size()
@@ -77,27 +112,26 @@ final class Listeners
         return connectors.size();
     }
 
-    /**
-     * Marked shut down, the connectors make every response Jetty commits from now on carry {@code Connection: close};
-     * then they get the connections {@link #close()} took from their accept queues.
-     */
+    /** Marked shut down, the connectors make every response Jetty commits from now on carry {@code Connection: close}. */
     void shutdown()
     {
         for (AbstractConnector connector : connectors)
             connector.shutdown();
+    }
+
+    /** The connections {@link #close()} took from the accept queues go to Jetty, once the connectors are shut down. */
+    void handOverTaken()
+    {
         taken.forEach((connector, queued) -> queued.forEach(channel -> AcceptQueue.handOver(connector, channel)));
         taken.clear();
     }
 
     void release()
     {
-        for (AbstractConnector connector : connectors)
-        {
-            connector.removeEventListener(tracker);
-            if (connector instanceof ServerConnector server)
-                server.getSelectorManager().removeEventListener(tracker);
-        }
+        server.removeEventListener(this);
+        connectors.forEach(this::unmanage);
         connectors.clear();
+        seen.clear();
     }
 
     /** @return the local ports of the probes that connected, so that the drain can tell them from clients */

@@ -16,10 +16,10 @@ import sun.misc.SignalHandler;
 
 /**
  * Makes a second stop request wait for the drain in progress instead of tearing the server down.
- * <p>Jetty's two stop paths, the JVM hook and the ShutdownService (see {@link StopHooks}),
- * each skip {@code stop()} on a server that is already stopping and go straight to
- * {@code destroy()} (and the hook then lets the JVM halt): a SIGTERM during a ShutdownService
- * drain would cut every busy request. This guard is registered ahead of the server on both paths;
+ * <p>Jetty's two stop paths, the JVM hook and the stop port (12.1's ShutdownService, 12.0's
+ * ShutdownMonitor; see {@link StopHooks}), each skip {@code stop()} on a server that is already
+ * stopping and go straight to {@code destroy()} (and the hook then lets the JVM halt): a SIGTERM
+ * during a stop-port drain would cut every busy request. This guard is registered ahead of the server on both paths;
  * its {@code stop()} waits, bounded, until the server has stopped ({@link #serverStopped()}).</p>
  * <p>A second SIGTERM (or SIGINT) never reaches either path: the JVM runs its shutdown hooks once.
  * When there is a pre-stop delay to skip, the guard also takes over those signals

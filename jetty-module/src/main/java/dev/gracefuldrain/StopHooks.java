@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ShutdownMonitor;
 import org.eclipse.jetty.server.ShutdownService;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.ShutdownThread;
@@ -18,13 +19,17 @@ import sun.misc.SignalHandler;
  * <ul>
  * <li>{@link ShutdownThread}, the JVM hook ({@code jetty.server.stopAtShutdown}) that stops its
  * registered components in order;</li>
- * <li>{@link ShutdownService} (Jetty 12.1; Jetty 12.0 has {@code ShutdownMonitor} instead), the
- * key-protected stop port of the {@code shutdown} module, which also stops its components in order;</li>
+ * <li>{@link ShutdownService} (Jetty 12.1), the key-protected stop port of the {@code shutdown}
+ * module (and of {@code STOP.PORT}, whose {@code ShutdownMonitor} is a ShutdownService there), which
+ * also stops its components in order;</li>
+ * <li>{@link ShutdownMonitor} on Jetty 12.0, which has no ShutdownService: the same stop port
+ * ({@code STOP.PORT}, {@code STOP.KEY}; {@code start.jar --stop}), a static registry that stops its
+ * components in the order they were registered;</li>
  * <li>{@code sun.misc.Signal}: a second SIGTERM never reaches either path, since the JVM runs its
  * shutdown hooks once, and this is the only way to see it.</li>
  * </ul>
- * Checked against Jetty 12.1.0 to 12.1.12 and 12.0.25. On a Jetty without {@code ShutdownService} that path is
- * skipped, and said so in the log.
+ * Checked against Jetty 12.1.0 to 12.1.12, 12.0.25 and 12.0.16. Which registry a Jetty has is found
+ * at the first registration: 12.0's classes lack {@code ShutdownService}.
  */
 final class StopHooks
 {
@@ -53,8 +58,20 @@ final class StopHooks
         }
         catch (LinkageError x)
         {
-            LOG.info("graceful-drain: no ShutdownService in this Jetty ({}): only the JVM hook is guarded", x.toString());
+            registerBeforeInMonitor(server, first);
         }
+    }
+
+    /** Jetty 12.0: the server registered itself with the ShutdownMonitor at its start; put ours before it. */
+    @SuppressWarnings("removal")
+    private static void registerBeforeInMonitor(Server server, LifeCycle first)
+    {
+        if (ShutdownMonitor.isRegistered(server))
+        {
+            ShutdownMonitor.deregister(server);
+            ShutdownMonitor.register(first, server);
+        }
+        LOG.debug("graceful-drain: Jetty 12.0, no ShutdownService: guarding the ShutdownMonitor and the JVM hook");
     }
 
     static void deregister(Server server, LifeCycle first)
@@ -67,8 +84,14 @@ final class StopHooks
         }
         catch (LinkageError x)
         {
-            // no ShutdownService in this Jetty
+            deregisterFromMonitor(first);
         }
+    }
+
+    @SuppressWarnings("removal")
+    private static void deregisterFromMonitor(LifeCycle first)
+    {
+        ShutdownMonitor.deregister(first);
     }
 
     /**

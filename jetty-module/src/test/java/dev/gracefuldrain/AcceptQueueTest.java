@@ -94,6 +94,10 @@ class AcceptQueueTest
                 }
             }
             assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "the listener is closed");
+            // Handed to Jetty once the drain began, each is found as it opens: counted like any other, wake-ups aside.
+            Harness.awaitTrue("the drain's summary", () -> !harness.drain.status().getLastDrainSummary().isEmpty(), 5000);
+            String summary = harness.drain.status().getLastDrainSummary();
+            assertTrue(summary.contains("idle closed=1, never-used closed=" + (1 + WITHOUT_BYTES) + ", busy finished=" + WITH_REQUEST + ","), summary);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -48,11 +49,8 @@ class EmbeddedDrainTest
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
-        drain = new Drain(server, new DrainSettings(timeoutMs, "1000"));
-        server.addBean(drain);
-        DrainHandler drainHandler = new DrainHandler(drain);
-        drainHandler.setHandler(new SampleHandler());
-        server.setHandler(drainHandler);
+        server.setHandler(new SampleHandler());
+        drain = GracefulDrain.install(server, DrainSettings.builder().timeout(Duration.ofMillis(Long.parseLong(timeoutMs))).build()).drain();
         server.start();
     }
 

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * An embedded Jetty with the drain wired as etc/graceful-drain.xml wires it (DrainHandler outermost, then
+ * An embedded Jetty with the drain installed as etc/graceful-drain.xml installs it, through
+ * {@link GracefulDrain#install} (DrainHandler outermost, then
  * the readiness endpoint if configured, then the application), on a LocalConnector and/or a ServerConnector
  * bound to 127.0.0.1; and the small client helpers the unit tests share. Not a test.
  */
@@ -55,11 +56,8 @@ final class Harness implements AutoCloseable
     {
         Server server = pool == null ? new Server() : new Server(pool);
         connectors.accept(server);
-        Drain drain = new Drain(server, settings);
-        server.addBean(drain);
         server.setHandler(application);
-        ReadinessHandler.insertIfConfigured(server, drain, settings);
-        server.insertHandler(new DrainHandler(drain));
+        Drain drain = GracefulDrain.install(server, settings).drain();
         server.start();
         return new Harness(server, drain, settings);
     }

@@ -1,6 +1,8 @@
 package dev.gracefuldrain.it;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.gracefuldrain.testsupport.Await;
@@ -123,10 +125,11 @@ class AdvertisingIT
     @Test
     void aShutdownServiceStopSkipsTheRestOfTheDelay() throws Exception
     {
-        Jetty.Base base = Jetty.base("service-stop-delay", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        Jetty.Base base = Jetty.base("service-stop-delay", Jetty.Enable.START_D, Jetty.withStopPort("http", "ee10-deploy", "graceful-drain"));
         int stopPort = Jetty.freePort();
-        try (Jetty.Server server = base.start("jetty.drain.readinessPath=/ready", "jetty.drain.preStopDelay=30000", "jetty.drain.quietPeriod=0",
-            "jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + DrainIT.STOP_KEY))
+        List<String> properties = new ArrayList<>(List.of("jetty.drain.readinessPath=/ready", "jetty.drain.preStopDelay=30000", "jetty.drain.quietPeriod=0"));
+        properties.addAll(Jetty.stopPort(stopPort, DrainIT.STOP_KEY));
+        try (Jetty.Server server = base.start(properties.toArray(String[]::new)))
         {
             long t0 = server.sigterm();
             awaitStatus(server.port, "/ready", 503, Duration.ofSeconds(10));

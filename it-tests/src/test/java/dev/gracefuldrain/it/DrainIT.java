@@ -9,7 +9,6 @@ import java.util.regex.Pattern;
 import dev.gracefuldrain.testsupport.Jetty;
 import dev.gracefuldrain.testsupport.Wire;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -49,16 +48,15 @@ class DrainIT
     @Test
     void shutdownServiceStopDrainsWithModuleEnabledInStartD() throws Exception
     {
-        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
-        Jetty.Base base = Jetty.base("shutdown-service", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        Jetty.Base base = Jetty.base("shutdown-service", Jetty.Enable.START_D, Jetty.withStopPort("http", "ee10-deploy", "graceful-drain"));
         assertTrue(java.nio.file.Files.exists(base.dir.resolve("start.d/graceful-drain.ini")), "start.d/graceful-drain.ini exists");
         int stopPort = Jetty.freePort();
         DrainScenario scenario = DrainScenario.standard();
-        try (Jetty.Server server = base.start("jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + STOP_KEY))
+        try (Jetty.Server server = base.start(Jetty.stopPort(stopPort, STOP_KEY).toArray(String[]::new)))
         {
             DrainScenario.Figures figures = scenario.run(server, () -> server.stopViaShutdownService(stopPort, STOP_KEY));
-            assertDrained("graceful-drain, ShutdownService stop (start.d)", figures, scenario);
-            assertEquals(0, server.exitCode(), "the ShutdownService exits the JVM with 0");
+            assertDrained("graceful-drain, stop port (" + (Jetty.IS_12_1 ? "ShutdownService" : "ShutdownMonitor") + ", start.d)", figures, scenario);
+            assertEquals(0, server.exitCode(), "the stop port exits the JVM with 0");
         }
     }
 
@@ -118,12 +116,11 @@ class DrainIT
     @Test
     void startJarStopCommandDrains() throws Exception
     {
-        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
-        Jetty.Base base = Jetty.base("stop-command", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        Jetty.Base base = Jetty.base("stop-command", Jetty.Enable.START_D, Jetty.withStopPort("http", "ee10-deploy", "graceful-drain"));
         int stopPort = Jetty.freePort();
         // 4 s: start.jar --stop is a JVM of its own and may take a second or more to send the stop on a loaded machine.
         DrainScenario scenario = new DrainScenario(2, 1, List.of("/sample/slow?ms=4000"));
-        try (Jetty.Server server = base.start("jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + STOP_KEY))
+        try (Jetty.Server server = base.start(Jetty.stopPort(stopPort, STOP_KEY).toArray(String[]::new)))
         {
             DrainScenario.Figures figures = scenario.run(server, () ->
             {

@@ -70,12 +70,17 @@ class Http2DrainIT
             H2Wire.Frame first = busy.await(H2Wire.GOAWAY, 5000);
             assertNotNull(first, "a GOAWAY within 5 s");
             assertEquals(MAX, first.lastStreamId(), "the first GOAWAY says 2^31-1");
-            H2Wire.Frame ping = busy.await(H2Wire.PING, 2000);
-            assertNotNull(ping, "a PING after the first GOAWAY");
-            assertTrue((ping.flags() & H2Wire.ACK) == 0, "a PING, not an answer");
+            // Without Jetty's frame listener (12.0.16) the drain sends no PING: the final GOAWAY comes 1 s after the first.
+            H2Wire.Frame ping = Jetty.H2_FRAME_LISTENER ? busy.await(H2Wire.PING, 2000) : null;
+            if (Jetty.H2_FRAME_LISTENER)
+            {
+                assertNotNull(ping, "a PING after the first GOAWAY");
+                assertTrue((ping.flags() & H2Wire.ACK) == 0, "a PING, not an answer");
+            }
             // A request that crossed the first GOAWAY: sent before we answer the PING. It must be served.
             busy.get(3, "/sample/fast");
-            busy.pingAck(ping);
+            if (ping != null)
+                busy.pingAck(ping);
 
             H2Wire.Frame last = null;
             H2Wire.Frame refused = null;
@@ -124,9 +129,7 @@ class Http2DrainIT
                 () -> assertTrue(TlsDrainIT.ms(t0, first.nanos()) < DrainIT.AT_ONCE_MS, "first GOAWAY at once"),
                 () -> assertNotNull(finalGoAway, "a final GOAWAY"),
                 () -> assertEquals(3, finalGoAway.lastStreamId(), "the final GOAWAY names the stream that crossed the first"),
-                () -> assertNotNull(reset, "the stream after the final GOAWAY was reset"),
-                () -> assertEquals(5, reset.streamId(), "stream 5 reset"),
-                () -> assertEquals(H2Wire.REFUSED_STREAM, reset.errorCode(), "with REFUSED_STREAM"),
+                () -> assertLateStream(reset, ended),
                 () -> assertTrue(ended.containsAll(Set.of(1, 3)), "streams 1 and 3 served to the end"),
                 () -> assertNotNull(closed, "the connection ended"),
                 () -> assertEquals("FIN", closed.end(), "with a FIN, no reset"),
@@ -140,8 +143,23 @@ class Http2DrainIT
                 () -> assertEquals("answered, then FIN", uploadEnd, "upload still arriving at the stop: read to the end and answered"),
                 () -> assertTrue(summary.contains("h2 idle=1"), "summary counts the idle h2 connection"),
                 () -> assertTrue(summary.contains("h2 finished=2 aborted=0"), "summary counts the busy h2 connections"),
-                () -> assertTrue(summary.contains("h2 streams refused=1"), "summary counts the refused stream"));
+                () -> assertTrue(summary.contains("h2 streams refused=" + (Jetty.H2_FRAME_LISTENER ? 1 : 0)), "summary counts the refused stream"));
         }
+    }
+
+    /**
+     * Stream 5, sent after the final GOAWAY, is never served: refused with RST_STREAM(REFUSED_STREAM); on a Jetty
+     * without the frame listener (12.0.16) dropped by Jetty unanswered, the GOAWAY's last stream id telling the
+     * client to retry it.
+     */
+    private static void assertLateStream(H2Wire.Frame reset, Set<Integer> ended)
+    {
+        assertTrue(!ended.contains(5), "stream 5 was not served");
+        if (!Jetty.H2_FRAME_LISTENER)
+            return;
+        assertNotNull(reset, "the stream after the final GOAWAY was reset");
+        assertEquals(5, reset.streamId(), "stream 5 reset");
+        assertEquals(H2Wire.REFUSED_STREAM, reset.errorCode(), "with REFUSED_STREAM");
     }
 
     /** An HTTP/2 stream still running at the timeout: cut, named in the log, its connection closed, and the stop ends. */

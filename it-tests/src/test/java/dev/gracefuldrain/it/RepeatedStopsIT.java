@@ -53,9 +53,9 @@ class RepeatedStopsIT
 
     private static void twoStops(String title, Stop first, Stop second, int expectedExit) throws Exception
     {
-        Jetty.Base base = Jetty.base("two-stops", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        Jetty.Base base = Jetty.base("two-stops", Jetty.Enable.START_D, Jetty.withStopPort("http", "ee10-deploy", "graceful-drain"));
         int stopPort = Jetty.freePort();
-        try (Jetty.Server server = base.start("jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + DrainIT.STOP_KEY))
+        try (Jetty.Server server = base.start(Jetty.stopPort(stopPort, DrainIT.STOP_KEY).toArray(String[]::new)))
         {
             DrainScenario.Figures f = ONE_BUSY.run(server, () ->
             {

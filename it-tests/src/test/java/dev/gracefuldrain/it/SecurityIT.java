@@ -75,10 +75,10 @@ class SecurityIT
     @Test
     void aWrongStopKeyChangesNothingAndTheKeyIsNeverLoggedByTheModule() throws Exception
     {
-        Jetty.Base base = Jetty.base("wrong-key", Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        Jetty.Base base = Jetty.base("wrong-key", Jetty.Enable.START_D, Jetty.withStopPort("http", "ee10-deploy", "graceful-drain"));
         int stopPort = Jetty.freePort();
         String key = "s3cret-" + System.nanoTime();
-        try (Jetty.Server server = base.start("jetty.shutdown.port=" + stopPort, "jetty.shutdown.key=" + key))
+        try (Jetty.Server server = base.start(Jetty.stopPort(stopPort, key).toArray(String[]::new)))
         {
             Wire idle = Wire.open(server.port);
             idle.send(Wire.request("GET", "/sample/fast"));

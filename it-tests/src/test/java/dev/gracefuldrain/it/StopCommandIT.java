@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import dev.gracefuldrain.testsupport.Jetty;
 import dev.gracefuldrain.testsupport.Wire;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,14 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code bin/graceful-drain-stop}: the stop request through the ShutdownService, the drain's progress, the summary, the exit status. */
+/** {@code bin/graceful-drain-stop}: the stop request through the stop port (12.1: ShutdownService; 12.0: ShutdownMonitor), the drain's progress, the summary, the exit status. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StopCommandIT
 {
     @Test
     void showsProgressAndTheSummaryAndExitsZero() throws Exception
     {
-        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
         Run run = stop("stop-cmd-ok", List.of(), "/sample/slow?ms=1500", DrainIT.STOP_KEY);
         System.out.printf("%n== bin/graceful-drain-stop (piped), a 1.5 s request in flight ==%nexit %d%n%s%n", run.result().exitCode(), run.result().output());
         assertAll(
@@ -38,7 +36,6 @@ class StopCommandIT
     @Test
     void exitsOneWhenARequestWasCut() throws Exception
     {
-        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
         Run run = stop("stop-cmd-cut", List.of("jetty.drain.timeout=1000"), "/sample/slow?ms=20000", DrainIT.STOP_KEY);
         System.out.printf("%n== bin/graceful-drain-stop, timeout 1000 ms, a 20 s request ==%nexit %d%n%s%n", run.result().exitCode(), run.result().output());
         assertAll(
@@ -49,7 +46,6 @@ class StopCommandIT
     @Test
     void aWrongKeyStopsNothingAndExitsTwo() throws Exception
     {
-        Assumptions.assumeTrue(Jetty.HAS_SHUTDOWN_SERVICE, "Jetty " + Jetty.VERSION + " has no ShutdownService (the shutdown module): skipped");
         Run run = stop("stop-cmd-key", List.of(), null, "not-the-key");
         System.out.printf("%n== bin/graceful-drain-stop with a wrong key ==%nexit %d%n%s%n", run.result().exitCode(), run.result().output());
         assertAll(
@@ -65,11 +61,10 @@ class StopCommandIT
 
     private static Run stop(String name, List<String> properties, String busyPath, String key) throws Exception
     {
-        Jetty.Base base = Jetty.base(name, Jetty.Enable.START_D, "http", "ee10-deploy", "shutdown", "graceful-drain");
+        Jetty.Base base = Jetty.base(name, Jetty.Enable.START_D, Jetty.withStopPort("http", "ee10-deploy", "graceful-drain"));
         int stopPort = Jetty.freePort();
         List<String> props = new ArrayList<>(properties);
-        props.add("jetty.shutdown.port=" + stopPort);
-        props.add("jetty.shutdown.key=" + DrainIT.STOP_KEY);
+        props.addAll(Jetty.stopPort(stopPort, DrainIT.STOP_KEY));
         Jetty.Server server = base.start(props.toArray(String[]::new));
         if (busyPath != null)
         {

@@ -43,9 +43,16 @@ public final class Jetty
     public static final String VERSION = DISTRIBUTION.getProperty("jetty.version");
     /** Jetty 12.0 has no ShutdownService, nor the {@code shutdown} module (it stops through ShutdownMonitor). */
     public static final boolean HAS_SHUTDOWN_SERVICE = !VERSION.startsWith("12.0.");
+    /** Jetty 12.1 ({@code ee11} is 12.1's). */
+    public static final boolean IS_12_1 = VERSION.startsWith("12.1.");
     public static final Path HOME = location("jetty.home");
     public static final Path MODULE_ZIP = location("drain.module.zip");
     public static final Path SAMPLE_WAR = location("sample.war");
+    /**
+     * Whether this distribution's HTTP/2 has {@code HTTP2Session.FrameListener} (12.0.25 and 12.1 do, 12.0.16
+     * does not): without it the drain sends no PING and Jetty drops a stream after the final GOAWAY unanswered.
+     */
+    public static final boolean H2_FRAME_LISTENER = hasEntry("lib/http2", "jetty-http2-common-", "org/eclipse/jetty/http2/HTTP2Session$FrameListener.class");
     public static final Path WORK = Path.of(System.getProperty("jetty.work", "target/jetty-work")).toAbsolutePath();
 
     private static final AtomicInteger BASES = new AtomicInteger();
@@ -80,9 +87,51 @@ public final class Jetty
         }
     }
 
+    /** Whether the distribution's jar {@code dir/prefix*.jar} holds {@code entry}. */
+    private static boolean hasEntry(String dir, String prefix, String entry)
+    {
+        if (!Files.isDirectory(HOME.resolve(dir)))
+            return false; // no distribution laid out (a build that does not run it)
+        try (Stream<Path> jars = Files.list(HOME.resolve(dir)))
+        {
+            for (Path jar : jars.filter(j -> j.getFileName().toString().startsWith(prefix)).toList())
+            {
+                try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile()))
+                {
+                    if (zip.getEntry(entry) != null)
+                        return true;
+                }
+            }
+            return false;
+        }
+        catch (IOException x)
+        {
+            throw new UncheckedIOException(x);
+        }
+    }
+
     private static Path location(String property)
     {
         return Path.of(System.getProperty(property, DISTRIBUTION.getProperty(property)));
+    }
+
+    /**
+     * {@code modules} and what gives this Jetty a key-protected stop port: the {@code shutdown} module
+     * on 12.1; nothing on 12.0, whose ShutdownMonitor opens it from {@code STOP.PORT} (see {@link #stopPort}).
+     */
+    public static String[] withStopPort(String... modules)
+    {
+        List<String> all = new ArrayList<>(Arrays.asList(modules));
+        if (HAS_SHUTDOWN_SERVICE)
+            all.add(all.indexOf("graceful-drain") < 0 ? all.size() : all.indexOf("graceful-drain"), "shutdown");
+        return all.toArray(String[]::new);
+    }
+
+    /** The start properties of the stop port: {@code jetty.shutdown.*} on 12.1, {@code STOP.PORT} and {@code STOP.KEY} on 12.0. */
+    public static List<String> stopPort(int port, String key)
+    {
+        return HAS_SHUTDOWN_SERVICE ? List.of("jetty.shutdown.port=" + port, "jetty.shutdown.key=" + key)
+            : List.of("STOP.PORT=" + port, "STOP.KEY=" + key);
     }
 
     public static int freePort() throws IOException
@@ -98,9 +147,21 @@ public final class Jetty
     /** A fresh Jetty base with the sample webapp and the given modules (graceful-drain's archive unpacked first if it is one of them). */
     public static Base base(String name, Enable enable, String... modules) throws Exception
     {
+        return base(name, enable, Map.of(), modules);
+    }
+
+    /** As {@link #base(String, Enable, String...)}, with files of its own (path in the base, text) laid down before the modules are enabled. */
+    public static Base base(String name, Enable enable, Map<String, String> files, String... modules) throws Exception
+    {
         Path dir = WORK.resolve(name + "-" + BASES.incrementAndGet());
         deleteRecursively(dir);
         Files.createDirectories(dir);
+        for (Map.Entry<String, String> file : files.entrySet())
+        {
+            Path target = dir.resolve(file.getKey());
+            Files.createDirectories(target.getParent());
+            Files.writeString(target, file.getValue());
+        }
         if (Arrays.asList(modules).contains("graceful-drain"))
             unzip(MODULE_ZIP, dir);
         List<String> args = new ArrayList<>();
