@@ -63,9 +63,9 @@ final class DrainReport
             case LINGERING -> add(protocol, Count.CLOSING_FOUND);
             case HANDSHAKE -> handshakesWaited.incrementAndGet();
             case HANDSHAKE_CLOSED -> handshakesCut.incrementAndGet();
-            case CLOSED ->
+            case CLOSED, YOUNG ->
             {
-                // gone before the drain reached it: not part of this drain
+                // gone before the drain reached it: not part of this drain; or young: counted once it is decided
             }
         }
     }

@@ -33,6 +33,9 @@ final class Sweep
     private final ConnectionTracker tracker;
     private final Scheduler scheduler;
     private final Set<TrackedConnection> reading = ConcurrentHashMap.newKeySet();
+    /** Of those, the never-used ones given {@link TrackedConnection#YOUNG_MS} for a first byte: not counted yet. */
+    private final Set<TrackedConnection> young = ConcurrentHashMap.newKeySet();
+    private volatile DrainReport report;
     private final AtomicBoolean recheckScheduled = new AtomicBoolean();
     private volatile Set<Integer> probes = Set.of();
     private volatile boolean handshakesOver;
@@ -89,8 +92,14 @@ final class Sweep
      */
     TrackedConnection.Found one(TrackedConnection connection, DrainReport report, Http2Drain.Context http2)
     {
-        TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, true);
-        if (found == TrackedConnection.Found.READING)
+        // A probe sends nothing and counts for nothing: found as maintenance finds a connection (no grace when young).
+        TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, !isProbe(connection));
+        if (found == TrackedConnection.Found.YOUNG)
+        {
+            this.report = report;
+            young.add(connection);
+        }
+        if (found == TrackedConnection.Found.READING || found == TrackedConnection.Found.YOUNG)
             recheck(connection, http2);
         if (!isProbe(connection))
             report.found(connection.protocol(), found);
@@ -184,8 +193,11 @@ final class Sweep
         recheckScheduled.set(false);
         for (TrackedConnection connection : reading)
         {
-            // Counted when first found (busy); now only closed if it turned out idle.
-            if (connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, true) != TrackedConnection.Found.READING)
+            // Counted when first found (busy), then only closed if it turned out idle; a young one is counted once decided.
+            TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, true);
+            if (found != TrackedConnection.Found.YOUNG && young.remove(connection) && !isProbe(connection))
+                report.found(connection.protocol(), found);
+            if (found != TrackedConnection.Found.READING && found != TrackedConnection.Found.YOUNG)
                 reading.remove(connection);
         }
         if (!reading.isEmpty() && recheckScheduled.compareAndSet(false, true))

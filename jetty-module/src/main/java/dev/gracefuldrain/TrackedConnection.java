@@ -26,13 +26,17 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
     /**
      * What the drain did with a connection when it found it: IDLE and NEVER_USED closed at once (HTTP/2:
      * after its two GOAWAYs); BUSY left to finish; READING (a request on its way, in the kernel or read and
-     * not yet handled) busy, and looked at again; HANDSHAKE given the handshake budget, HANDSHAKE_CLOSED
-     * cut at its end; LINGERING already half-closed, by the drain or Jetty; CLOSED gone, not counted.
+     * not yet handled) busy, and looked at again; YOUNG (HTTP/1.1, opened less than {@link #YOUNG_MS} ago, no
+     * byte yet) looked at again, not yet counted; HANDSHAKE given the handshake budget, HANDSHAKE_CLOSED cut at
+     * its end; LINGERING already half-closed, by the drain or Jetty; CLOSED gone, not counted.
      */
     enum Found
     {
-        IDLE, NEVER_USED, BUSY, READING, HANDSHAKE, HANDSHAKE_CLOSED, LINGERING, CLOSED
+        IDLE, NEVER_USED, BUSY, READING, YOUNG, HANDSHAKE, HANDSHAKE_CLOSED, LINGERING, CLOSED
     }
+
+    /** Clients write right after connecting (one taken from the accept queue often has not yet); Go's Shutdown waits 5 s. */
+    static final long YOUNG_MS = 20;
 
     /** How a connection ended: NOT_BUSY (counted when the drain found it), or busy during the drain and FINISHED or ABORTED. */
     enum Ending
@@ -132,7 +136,8 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
      * used (HTTP/2: begins its two-step GOAWAY), otherwise leaves it to finish.
      * @param tlsHandshaking true if it runs over TLS and its handshake is not over
      * @param handshakeOver true once the handshake budget has ended: a handshake still going on is cut
-     * @param stopping false for maintenance: what is busy is not part of a drain's report
+     * @param stopping false for maintenance (and the drain's own probes): what is busy is not part of a drain's
+     * report, and a young connection gets no grace
      */
     Found drain(boolean tlsHandshaking, boolean handshakeOver, Http2Drain.Context http2Context, boolean stopping)
     {
@@ -157,6 +162,8 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
                         busyInDrain |= stopping;
                         return Found.READING;
                     }
+                    if (state == State.NEVER_USED && stopping && protocol == Protocol.H1 && System.currentTimeMillis() - connection.getEndPoint().getCreatedTimeStamp() < YOUNG_MS)
+                        return Found.YOUNG;
                     found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
                     if (http2 == null)
                     {
@@ -229,17 +236,14 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
      * what was written, then failing the request closes the connection; HTTP/2: that stream is reset.
      * @return the callbacks to fail, outside this connection's lock (empty if none)
      */
-    Callback[] takeLongResponses()
+    synchronized Callback[] takeLongResponses()
     {
-        synchronized (this)
-        {
-            if (state != State.BUSY || inFlight.size() == 0)
-                return NONE;
-            Callback[] found = inFlight.longResponses();
-            if (found.length > 0 && protocol == Protocol.H1)
-                connection.getEndPoint().shutdownOutput();
-            return found;
-        }
+        if (state != State.BUSY || inFlight.size() == 0)
+            return NONE;
+        Callback[] found = inFlight.longResponses();
+        if (found.length > 0 && protocol == Protocol.H1)
+            connection.getEndPoint().shutdownOutput();
+        return found;
     }
 
     /**
@@ -279,9 +283,7 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
         boolean busy = busyInDrain || state == State.BUSY;
         state = State.CLOSED;
         inFlight.clear();
-        if (!busy)
-            return Ending.NOT_BUSY;
-        return aborted ? Ending.ABORTED : Ending.FINISHED;
+        return !busy ? Ending.NOT_BUSY : aborted ? Ending.ABORTED : Ending.FINISHED;
     }
 
     synchronized State state()

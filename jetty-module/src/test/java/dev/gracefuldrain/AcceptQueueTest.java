@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,18 +30,19 @@ class AcceptQueueTest
     private static final int WITH_REQUEST = 6;
     private static final int WITHOUT_BYTES = 3;
 
+    private final Handler hello = new Handler.Abstract()
+    {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback)
+        {
+            response.write(true, Harness.ascii("hello\n"), callback);
+            return true;
+        }
+    };
+
     @Test
     void queuedConnectionsAreServedOrClosedCleanlyNotReset() throws Exception
     {
-        Handler hello = new Handler.Abstract()
-        {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback)
-            {
-                response.write(true, Harness.ascii("hello\n"), callback);
-                return true;
-            }
-        };
         try (Harness harness = Harness.start(new DrainSettings("5000", "1000"), hello, null, Harness.loopback()))
         {
             // One exchange first: Jetty's acceptor is then back in accept(), blocked.
@@ -98,6 +100,32 @@ class AcceptQueueTest
             Harness.awaitTrue("the drain's summary", () -> !harness.drain.status().getLastDrainSummary().isEmpty(), 5000);
             String summary = harness.drain.status().getLastDrainSummary();
             assertTrue(summary.contains("idle closed=1, never-used closed=" + (1 + WITHOUT_BYTES) + ", busy finished=" + WITH_REQUEST + ","), summary);
+        }
+    }
+
+    /** A connection opened at the stop whose request follows its connect by a few ms is served, not sent a FIN. */
+    @Test
+    void aYoungConnectionGetsItsFirstByteInTime() throws Exception
+    {
+        try (Harness harness = Harness.start(new DrainSettings("5000", "1000"), hello, null, Harness.loopback()))
+        {
+            Socket young = harness.connect();
+            long connected = System.nanoTime();
+            harness.trackedConnections(1);
+            harness.stopAsync();
+            harness.awaitPhase(Phases.Phase.DRAINING);
+            Assumptions.assumeTrue(Harness.msSince(connected) < TrackedConnection.YOUNG_MS / 2, "the machine is too slow to send within the grace");
+            try (young)
+            {
+                Harness.send(young, "GET /young HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                String response = Harness.readResponse(young.getInputStream());
+                assertNotNull(response, "the request that follows the connect is served");
+                assertTrue(response.startsWith("HTTP/1.1 200") && response.contains("Connection: close"), response);
+                assertEquals(-1, young.getInputStream().read());
+            }
+            Harness.awaitTrue("the drain's summary", () -> !harness.drain.status().getLastDrainSummary().isEmpty(), 5000);
+            String summary = harness.drain.status().getLastDrainSummary();
+            assertTrue(summary.contains("never-used closed=0, busy finished=1,"), summary);
         }
     }
 }
