@@ -80,10 +80,12 @@ class DrainIT
             () -> assertEquals(1, count(f.log(), "graceful-drain: drained:"), "one summary line"),
             () -> assertTrue(f.log().matches("(?s).*graceful-drain: stop requested; listeners closed in \\d+ ms.*"), "phase line: listeners closed"),
             () -> assertTrue(f.log().matches("(?s).*graceful-drain: idle closed in \\d+ ms: h1 idle=\\d+ never-used=\\d+; busy left to finish within 30000 ms: h1 7;.*"), "phase line: idle closed"),
-            () -> assertTrue(f.log().matches("(?s).*graceful-drain: busy finished in \\d+ ms: h1 finished=7 aborted=0.*"), "phase line: busy finished"),
+            // The scenario's own refusal probe connects until refused: those the kernel completed before the close are
+            // now taken from the accept queue and counted too (never-used, or busy when found mid-read), so at least.
+            () -> assertTrue(f.log().matches("(?s).*graceful-drain: busy finished in \\d+ ms: h1 finished=([7-9]|\\d\\d) aborted=0.*"), "phase line: busy finished"),
             () -> assertTrue(summary.idleClosed() >= f.idle().size(), "summary counts the idle connections: " + summary),
             () -> assertTrue(summary.neverUsedClosed() >= f.neverUsed().size(), "summary counts the never-used connections: " + summary),
-            () -> assertEquals(scenario.busyPaths.size(), summary.busyFinished(), "summary counts the busy connections finished: " + summary),
+            () -> assertTrue(summary.busyFinished() >= scenario.busyPaths.size(), "summary counts the busy connections finished: " + summary),
             () -> assertEquals(0, summary.busyAborted(), "nothing aborted: " + summary),
             () -> assertFalse(f.log().contains("Idle timeout expired"), "no request failed with an idle timeout"));
     }
