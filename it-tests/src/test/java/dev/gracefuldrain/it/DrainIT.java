@@ -79,9 +79,10 @@ class DrainIT
             () -> assertNotNull(summary, "the summary line is logged"),
             () -> assertEquals(1, count(f.log(), "graceful-drain: drained:"), "one summary line"),
             () -> assertTrue(f.log().matches("(?s).*graceful-drain: stop requested; listeners closed in \\d+ ms.*"), "phase line: listeners closed"),
-            () -> assertTrue(f.log().matches("(?s).*graceful-drain: idle closed in \\d+ ms: h1 idle=\\d+ never-used=\\d+; busy left to finish within 30000 ms: h1 7;.*"), "phase line: idle closed"),
-            // The scenario's own refusal probe connects until refused: those the kernel completed before the close are
-            // now taken from the accept queue and counted too (never-used, or busy when found mid-read), so at least.
+            () -> assertTrue(f.log().matches("(?s).*graceful-drain: idle closed in \\d+ ms: h1 idle=\\d+ never-used=\\d+; busy left to finish within 30000 ms: h1 ([7-9]|\\d\\d);.*"), "phase line: idle closed"),
+            // The scenario's own traffic (its in-flight polls, its refusal probe, which connects until refused) can meet
+            // the stop and be counted too: a poll's request caught arriving is served and counted busy, and probes the
+            // kernel completed are now taken from the accept queue. So the counts are lower bounds; the wire checks are exact.
             () -> assertTrue(f.log().matches("(?s).*graceful-drain: busy finished in \\d+ ms: h1 finished=([7-9]|\\d\\d) aborted=0.*"), "phase line: busy finished"),
             () -> assertTrue(summary.idleClosed() >= f.idle().size(), "summary counts the idle connections: " + summary),
             () -> assertTrue(summary.neverUsedClosed() >= f.neverUsed().size(), "summary counts the never-used connections: " + summary),
