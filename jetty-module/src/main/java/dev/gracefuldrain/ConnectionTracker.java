@@ -74,7 +74,8 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
         if (tracked != null)
             connections.put(connection, tracked);
         // Only now: the socket is never in neither set while it lives.
-        boolean wasAccepting = accepting.remove(connection.getEndPoint().getTransport());
+        Object transport = connection.getEndPoint().getTransport(); // null for a LocalConnector's endpoint
+        boolean wasAccepting = transport != null && accepting.remove(transport);
         if (tracked != null)
             events.onOpened(tracked);
         else if (wasAccepting)

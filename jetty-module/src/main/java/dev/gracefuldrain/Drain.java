@@ -218,7 +218,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
         {
             String summary = report.finish(requests.total(), requests.failures());
             status.drained(summary);
-            progress.write(ProgressLine.withSummary(progressLine(), summary));
+            progress.finish(ProgressLine.withSummary(progressLine(), summary));
             drained.complete(null);
         }, 0, TimeUnit.MILLISECONDS);
     }

@@ -32,6 +32,8 @@ final class Progress
     private volatile Supplier<String> source;
     private volatile long lastWriteNanos = NanoTime.now() - GAP_NANOS;
     private boolean failed;
+    /** The summary is out: a coalesced write still pending must not replace it. */
+    private volatile boolean finished;
 
     Progress(Path file, Scheduler scheduler)
     {
@@ -59,11 +61,20 @@ final class Progress
     private void writePending()
     {
         pending.set(false);
+        if (finished)
+            return;
         lastWriteNanos = NanoTime.now();
         write(source.get());
     }
 
     /** Writes now, on the caller's thread: the last line, which must be there before the server answers the stop. */
+    /** The last line of a drain, with its summary: nothing written after it. */
+    void finish(String line)
+    {
+        finished = true;
+        write(line);
+    }
+
     synchronized void write(String line)
     {
         if (file == null || failed)
