@@ -74,8 +74,13 @@ final class H2Wire implements AutoCloseable
         socket.connect(new InetSocketAddress(Jetty.HOST, port), 5000);
         socket.setTcpNoDelay(true);
         H2Wire wire = new H2Wire(socket);
-        wire.out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        wire.frame(SETTINGS, 0, 0, new byte[0]);
+        // Under the frame lock: the reader acknowledges the server's SETTINGS, and an ACK written between the
+        // preface and our SETTINGS is a protocol error (GOAWAY PROTOCOL_ERROR, seen on a loaded CI machine).
+        synchronized (wire)
+        {
+            wire.out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            wire.frame(SETTINGS, 0, 0, new byte[0]);
+        }
         // Streams only once the server's SETTINGS came: the cleartext connection has then become HTTP/2
         // (Jetty starts it as HTTP/1.1 and upgrades on the preface), so no test depends on that switch's timing.
         try
