@@ -76,6 +76,14 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
         // Only now: the socket is never in neither set while it lives.
         Object transport = connection.getEndPoint().getTransport(); // null for a LocalConnector's endpoint
         boolean wasAccepting = transport != null && accepting.remove(transport);
+        if (tracked != null && !connection.getEndPoint().isOpen())
+        {
+            // Closed before it was opened: HTTP/2 writes its SETTINGS before telling its listeners, and a peer
+            // that reset at once fails that write, so onClosed may already have come, and found nothing.
+            connections.remove(connection);
+            tracked = null;
+            wasAccepting = true;
+        }
         if (tracked != null)
             events.onOpened(tracked);
         else if (wasAccepting)

@@ -168,7 +168,7 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
     public void onOpened(TrackedConnection connection)
     {
         DrainReport report = this.report;
-        if (report != null && phases.isDraining() && sweep.one(connection, report, http2) == TrackedConnection.Found.HANDSHAKE)
+        if (report != null && phases.isDraining() && sweep.one(connection, report, http2) == Found.HANDSHAKE)
             deadlines.handshakeBudget(report.elapsedMs(), () -> sweep.cutHandshakes(report, http2));
     }
 

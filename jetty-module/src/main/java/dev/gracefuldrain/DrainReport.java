@@ -53,7 +53,7 @@ final class DrainReport
         return total;
     }
 
-    void found(Protocol protocol, TrackedConnection.Found found)
+    void found(Protocol protocol, Found found)
     {
         switch (found)
         {

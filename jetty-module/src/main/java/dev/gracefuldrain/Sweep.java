@@ -90,19 +90,22 @@ final class Sweep
      * One connection: at the sweep, when it opened during the drain, or when its TLS handshake ended.
      * @return what was found, already counted
      */
-    TrackedConnection.Found one(TrackedConnection connection, DrainReport report, Http2Drain.Context http2)
+    Found one(TrackedConnection connection, DrainReport report, Http2Drain.Context http2)
     {
         // A probe sends nothing and counts for nothing: found as maintenance finds a connection (no grace when young).
-        TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, !isProbe(connection));
-        if (found == TrackedConnection.Found.YOUNG)
+        boolean probe = isProbe(connection);
+        Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, !probe, f ->
+        {
+            if (!probe)
+                report.found(connection.protocol(), f);
+        });
+        if (found == Found.YOUNG)
         {
             this.report = report;
             young.add(connection);
         }
-        if (found == TrackedConnection.Found.READING || found == TrackedConnection.Found.YOUNG)
+        if (found == Found.READING || found == Found.YOUNG)
             recheck(connection, http2);
-        if (!isProbe(connection))
-            report.found(connection.protocol(), found);
         return found;
     }
 
@@ -125,9 +128,12 @@ final class Sweep
         {
             if (connection.state() == TrackedConnection.State.NEVER_USED && tracker.inTlsHandshake(connection))
             {
-                TrackedConnection.Found found = connection.drain(true, true, http2, true);
-                if (found == TrackedConnection.Found.HANDSHAKE_CLOSED && !isProbe(connection))
-                    report.handshakeCut();
+                boolean probe = isProbe(connection);
+                connection.drain(true, true, http2, true, found ->
+                {
+                    if (found == Found.HANDSHAKE_CLOSED && !probe)
+                        report.handshakeCut();
+                });
             }
         }
     }
@@ -138,8 +144,8 @@ final class Sweep
         int closed = 0;
         for (TrackedConnection connection : tracker.snapshot())
         {
-            TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), false, http2, false);
-            if (found == TrackedConnection.Found.IDLE || found == TrackedConnection.Found.NEVER_USED)
+            Found found = connection.drain(tracker.inTlsHandshake(connection), false, http2, false, f -> { });
+            if (found == Found.IDLE || found == Found.NEVER_USED)
                 closed++;
         }
         return closed;
@@ -194,10 +200,12 @@ final class Sweep
         for (TrackedConnection connection : reading)
         {
             // Counted when first found (busy), then only closed if it turned out idle; a young one is counted once decided.
-            TrackedConnection.Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, true);
-            if (found != TrackedConnection.Found.YOUNG && young.remove(connection) && !isProbe(connection))
-                report.found(connection.protocol(), found);
-            if (found != TrackedConnection.Found.READING && found != TrackedConnection.Found.YOUNG)
+            Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, true, f ->
+            {
+                if (f != Found.YOUNG && young.remove(connection) && !isProbe(connection))
+                    report.found(connection.protocol(), f);
+            });
+            if (found != Found.READING && found != Found.YOUNG)
                 reading.remove(connection);
         }
         if (!reading.isEmpty() && recheckScheduled.compareAndSet(false, true))

@@ -1,6 +1,7 @@
 package dev.gracefuldrain;
 
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Request;
@@ -21,18 +22,6 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
     enum State
     {
         NEVER_USED, IDLE, BUSY, LINGERING, CLOSED
-    }
-
-    /**
-     * What the drain did with a connection when it found it: IDLE and NEVER_USED closed at once (HTTP/2:
-     * after its two GOAWAYs); BUSY left to finish; READING (a request on its way, in the kernel or read and
-     * not yet handled) busy, and looked at again; YOUNG (HTTP/1.1, opened less than {@link #YOUNG_MS} ago, no
-     * byte yet) looked at again, not yet counted; HANDSHAKE given the handshake budget, HANDSHAKE_CLOSED cut at
-     * its end; LINGERING already half-closed, by the drain or Jetty; CLOSED gone, not counted.
-     */
-    enum Found
-    {
-        IDLE, NEVER_USED, BUSY, READING, YOUNG, HANDSHAKE, HANDSHAKE_CLOSED, LINGERING, CLOSED
     }
 
     /** Clients write right after connecting (one taken from the accept queue often has not yet); Go's Shutdown waits 5 s. */
@@ -138,56 +127,51 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
      * @param handshakeOver true once the handshake budget has ended: a handshake still going on is cut
      * @param stopping false for maintenance (and the drain's own probes): what is busy is not part of a drain's
      * report, and a young connection gets no grace
+     * @param count told what was found before anything goes out: the close that follows may be the drain's
+     * last, and the drain ends on it
      */
-    Found drain(boolean tlsHandshaking, boolean handshakeOver, Http2Drain.Context http2Context, boolean stopping)
+    Found drain(boolean tlsHandshaking, boolean handshakeOver, Http2Drain.Context http2Context, boolean stopping, Consumer<Found> count)
     {
-        Found found;
-        synchronized (this)
-        {
-            switch (state)
-            {
-                case NEVER_USED, IDLE ->
-                {
-                    if (state == State.NEVER_USED && tlsHandshaking)
-                    {
-                        if (!handshakeOver)
-                            return Found.HANDSHAKE;
-                        // Closed outright: a close_notify means nothing to a peer that is not past its handshake.
-                        state = State.LINGERING;
-                        connection.getEndPoint().close();
-                        return Found.HANDSHAKE_CLOSED;
-                    }
-                    if (protocol == Protocol.H1 && Http1.hasRequestOnItsWay(connection))
-                    {
-                        busyInDrain |= stopping;
-                        return Found.READING;
-                    }
-                    if (state == State.NEVER_USED && stopping && protocol == Protocol.H1 && System.currentTimeMillis() - connection.getEndPoint().getCreatedTimeStamp() < YOUNG_MS)
-                        return Found.YOUNG;
-                    found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
-                    if (http2 == null)
-                    {
-                        linger();
-                        return found;
-                    }
-                }
-                case BUSY ->
-                {
-                    busyInDrain |= stopping;
-                    found = Found.BUSY;
-                }
-                case LINGERING ->
-                {
-                    return Found.LINGERING;
-                }
-                default ->
-                {
-                    return Found.CLOSED;
-                }
-            }
-        }
-        if (http2 != null)
+        Found found = find(tlsHandshaking, handshakeOver, stopping);
+        count.accept(found);
+        boolean quiet = found == Found.IDLE || found == Found.NEVER_USED;
+        if (found == Found.HANDSHAKE_CLOSED)
+            connection.getEndPoint().close(); // no close_notify: meaningless before the handshake's end
+        else if (http2 != null && (quiet || found == Found.BUSY))
             http2.start(http2Context);
+        else if (quiet)
+            finLingering();
+        return found;
+    }
+
+    /** Decides, and moves the state, in one step with the request path; sends nothing. */
+    private synchronized Found find(boolean tlsHandshaking, boolean handshakeOver, boolean stopping)
+    {
+        if (state == State.BUSY)
+            busyInDrain |= stopping;
+        if (state != State.NEVER_USED && state != State.IDLE)
+            return state == State.BUSY ? Found.BUSY : state == State.LINGERING ? Found.LINGERING : Found.CLOSED;
+        // Jetty closed it before the drain got here (a peer that reset right after its connect, such as
+        // the drain's own wake-up connections): gone, not part of this drain.
+        if (!connection.getEndPoint().isOpen())
+            return Found.CLOSED;
+        if (state == State.NEVER_USED && tlsHandshaking)
+        {
+            if (!handshakeOver)
+                return Found.HANDSHAKE;
+            state = State.LINGERING;
+            return Found.HANDSHAKE_CLOSED;
+        }
+        if (protocol == Protocol.H1 && Http1.hasRequestOnItsWay(connection))
+        {
+            busyInDrain |= stopping;
+            return Found.READING;
+        }
+        if (state == State.NEVER_USED && stopping && protocol == Protocol.H1 && System.currentTimeMillis() - connection.getEndPoint().getCreatedTimeStamp() < YOUNG_MS)
+            return Found.YOUNG;
+        Found found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
+        if (http2 == null)
+            markLingering(); // from here on a request that arrives is refused; the FIN follows
         return found;
     }
 
@@ -218,8 +202,20 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
      */
     private void linger()
     {
+        markLingering();
+        finLingering();
+    }
+
+    private synchronized void markLingering()
+    {
         state = State.LINGERING;
         lingerSinceNanos = NanoTime.now();
+    }
+
+    private synchronized void finLingering()
+    {
+        if (state != State.LINGERING)
+            return; // closed meanwhile
         connection.getEndPoint().shutdownOutput();
         linger.add(this, lingerSinceNanos);
     }

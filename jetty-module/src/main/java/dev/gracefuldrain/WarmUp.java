@@ -46,7 +46,7 @@ final class WarmUp
             LOG.debug("graceful-drain: warm-up skipped", x);
         }
         DrainReport report = new DrainReport();
-        for (TrackedConnection.Found found : TrackedConnection.Found.values())
+        for (Found found : Found.values())
             report.found(Protocol.H1, found);
         report.elapsedMs();
         ProgressLine.format(Phases.Phase.DRAINING.name(), 0, 0, 0, 0, 0);

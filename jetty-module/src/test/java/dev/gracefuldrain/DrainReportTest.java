@@ -32,19 +32,19 @@ class DrainReportTest
     {
         long t0 = System.nanoTime();
         DrainReport report = new DrainReport();
-        report.found(Protocol.H1, TrackedConnection.Found.IDLE);
-        report.found(Protocol.H1, TrackedConnection.Found.IDLE);
-        report.found(Protocol.H1, TrackedConnection.Found.NEVER_USED);
-        report.found(Protocol.H2, TrackedConnection.Found.IDLE);
-        report.found(Protocol.H1, TrackedConnection.Found.BUSY);
-        report.found(Protocol.H1, TrackedConnection.Found.READING);
-        report.found(Protocol.H2, TrackedConnection.Found.BUSY);
-        report.found(Protocol.WS, TrackedConnection.Found.BUSY);
-        report.found(Protocol.H1, TrackedConnection.Found.LINGERING);
-        report.found(Protocol.PENDING, TrackedConnection.Found.HANDSHAKE);
-        report.found(Protocol.PENDING, TrackedConnection.Found.HANDSHAKE_CLOSED);
+        report.found(Protocol.H1, Found.IDLE);
+        report.found(Protocol.H1, Found.IDLE);
+        report.found(Protocol.H1, Found.NEVER_USED);
+        report.found(Protocol.H2, Found.IDLE);
+        report.found(Protocol.H1, Found.BUSY);
+        report.found(Protocol.H1, Found.READING);
+        report.found(Protocol.H2, Found.BUSY);
+        report.found(Protocol.WS, Found.BUSY);
+        report.found(Protocol.H1, Found.LINGERING);
+        report.found(Protocol.PENDING, Found.HANDSHAKE);
+        report.found(Protocol.PENDING, Found.HANDSHAKE_CLOSED);
         report.handshakeCut();
-        report.found(Protocol.H1, TrackedConnection.Found.CLOSED); // gone before the drain reached it: not counted
+        report.found(Protocol.H1, Found.CLOSED); // gone before the drain reached it: not counted
         report.ended(Protocol.H1, TrackedConnection.Ending.FINISHED);
         report.ended(Protocol.H1, TrackedConnection.Ending.FINISHED);
         report.ended(Protocol.H2, TrackedConnection.Ending.ABORTED);
@@ -89,11 +89,11 @@ class DrainReportTest
         try (Harness.LogCapture log = new Harness.LogCapture())
         {
             DrainReport report = new DrainReport();
-            report.found(Protocol.H1, TrackedConnection.Found.IDLE);
-            report.found(Protocol.H1, TrackedConnection.Found.BUSY);
-            report.found(Protocol.H1, TrackedConnection.Found.BUSY);
-            report.found(Protocol.H2, TrackedConnection.Found.BUSY);
-            report.found(Protocol.H1, TrackedConnection.Found.LINGERING);
+            report.found(Protocol.H1, Found.IDLE);
+            report.found(Protocol.H1, Found.BUSY);
+            report.found(Protocol.H1, Found.BUSY);
+            report.found(Protocol.H2, Found.BUSY);
+            report.found(Protocol.H1, Found.LINGERING);
             report.listenersClosed(3, false);
             report.listenersClosed(4, true);
             report.swept(30000);

@@ -338,4 +338,30 @@ class Http2DrainTest
             assertTrue(summary.contains("; busy: h1 finished=0 aborted=0;"), summary);
         }
     }
+
+    /**
+     * A peer that resets right after its connect (a TCP health check with SO_LINGER 0, a scanner) fails the
+     * SETTINGS Jetty writes before it tells listeners the connection opened, so the close can be heard
+     * first. Such a connection must not stay tracked: the drain would wait for it until the timeout.
+     */
+    @Test
+    void anHttp2ConnectionResetAtOnceIsNotTrackedAndTheDrainDoesNotWaitForIt() throws Exception
+    {
+        TrackedConnectionTest.App app = new TrackedConnectionTest.App();
+        try (Harness h = Harness.start(new DrainSettings("5000", "1000"), app, null, Http2DrainTest::h2c))
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                try (Socket socket = new Socket("127.0.0.1", h.port()))
+                {
+                    socket.setSoLinger(true, 0);
+                }
+            }
+            // Not a sign that every listener was told: an endpoint leaves this set at its close, and the opening may come after.
+            Harness.awaitTrue("Jetty closed every endpoint", () -> h.serverConnector().getConnectedEndPoints().isEmpty(), 10_000);
+            long t0 = System.nanoTime();
+            h.stopAsync().get(10, TimeUnit.SECONDS);
+            assertTrue(Harness.msSince(t0) < 2500, "the drain did not wait for the timeout: " + Harness.msSince(t0) + " ms");
+        }
+    }
 }

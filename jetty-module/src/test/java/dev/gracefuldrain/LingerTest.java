@@ -138,7 +138,7 @@ class LingerTest
                 lingering.add(connection);
                 before[i] = System.nanoTime();
                 // Not stopping: a connection this young would get its grace first; the linger is what is tested.
-                assertEquals(TrackedConnection.Found.NEVER_USED, connection.drain(false, false, null, false));
+                assertEquals(Found.NEVER_USED, connection.drain(false, false, null, false, f -> { }));
                 after[i] = System.nanoTime();
                 if (i < 2)
                     Thread.sleep(40); // spacing, not synchronisation: three distinct linger starts

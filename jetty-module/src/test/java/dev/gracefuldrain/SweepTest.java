@@ -90,11 +90,11 @@ class SweepTest
             }
 
             DrainReport report = new DrainReport();
-            assertEquals(TrackedConnection.Found.NEVER_USED, sweep.one(openProbe, report, null));
+            assertEquals(Found.NEVER_USED, sweep.one(openProbe, report, null));
             assertEquals(0, report.neverUsedClosed(), "a probe, recognised by its port");
 
             closingProbe.connection().getEndPoint().close(); // the channel closed, the close not yet heard of
-            assertEquals(TrackedConnection.Found.NEVER_USED, sweep.one(closingProbe, report, null));
+            assertEquals(Found.CLOSED, sweep.one(closingProbe, report, null), "gone: nothing to close");
             assertEquals(0, report.neverUsedClosed(), "a probe whose channel closed first is still a probe");
         }
         finally
