@@ -70,7 +70,7 @@ final class AcceptQueue
         {
             connector.setAccepting(false);
             for (int i = 0; i < connector.getAcceptors(); i++)
-                wakers.add(wakeUp(address, wakeUps));
+                wakers.add(ownConnect(address, wakeUps)); // in the queue once the kernel answers; no need to wait
             // On a thread of its own: if an acceptor never leaves accept(), the wait is bounded here.
             FutureTask<List<SocketChannel>> takeOver = new FutureTask<>(() -> takeThenClose(channel));
             Thread thread = new Thread(takeOver, "graceful-drain-accept-queue");
@@ -102,22 +102,26 @@ final class AcceptQueue
         }
     }
 
-    private static SocketChannel wakeUp(InetSocketAddress address, Set<Integer> wakeUps) throws IOException
+    /**
+     * A connect of the drain's own (a wake-up, or the listener check's probe): non-blocking, bound first
+     * because a connect still in progress has no local address yet, and its port recorded so that the
+     * drain does not count the connection it makes on the server.
+     */
+    static SocketChannel ownConnect(InetSocketAddress address, Set<Integer> ports) throws IOException
     {
-        SocketChannel waker = SocketChannel.open();
+        SocketChannel channel = SocketChannel.open();
         try
         {
-            waker.configureBlocking(false);
-            // Bound first: a connect still in progress has no local address yet.
-            waker.bind(new InetSocketAddress(address.getAddress(), 0));
-            if (waker.getLocalAddress() instanceof InetSocketAddress local)
-                wakeUps.add(local.getPort());
-            waker.connect(address); // in the queue once the kernel answers; no need to wait for it here
-            return waker;
+            channel.configureBlocking(false);
+            channel.bind(new InetSocketAddress(address.getAddress(), 0));
+            if (channel.getLocalAddress() instanceof InetSocketAddress local)
+                ports.add(local.getPort());
+            channel.connect(address);
+            return channel;
         }
         catch (IOException x)
         {
-            IO.close(waker);
+            IO.close(channel);
             throw x;
         }
     }

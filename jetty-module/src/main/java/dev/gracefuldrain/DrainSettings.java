@@ -26,6 +26,15 @@ public final class DrainSettings
     static final String HANDSHAKE_TIMEOUT = "jetty.drain.handshakeTimeout";
     static final String STREAM_TIMEOUT = "jetty.drain.streamTimeout";
 
+    /** The defaults: the builder's, and the ones etc/graceful-drain.xml and the ini-template quote (DrainSettingsTest checks). */
+    public static final long DEFAULT_TIMEOUT_MS = 30_000;
+    public static final long DEFAULT_LINGER_TIMEOUT_MS = 1000;
+    public static final long DEFAULT_PRE_STOP_DELAY_MS = 0;
+    public static final long DEFAULT_QUIET_PERIOD_MS = 1000;
+    /** Unset budgets: these, or half the timeout if that is less. */
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 1000;
+    public static final long DEFAULT_STREAM_TIMEOUT_MS = 5000;
+
     private final long timeoutMs;
     private final long lingerTimeoutMs;
     private final String readinessPath;
@@ -43,12 +52,12 @@ public final class DrainSettings
     /** Only the drain's timeouts: no readiness endpoint, no pre-stop delay (embedded use). */
     public DrainSettings(@Name("timeout") String timeout, @Name("lingerTimeout") String lingerTimeout)
     {
-        this(timeout, lingerTimeout, "", "0", "1000", "", "");
+        this(timeout, lingerTimeout, "", Long.toString(DEFAULT_PRE_STOP_DELAY_MS), Long.toString(DEFAULT_QUIET_PERIOD_MS), "", "");
     }
 
     /**
-     * @param handshakeTimeout empty: 1000, or half the timeout if that is less
-     * @param streamTimeout empty: 5000, or half the timeout if that is less
+     * @param handshakeTimeout empty: {@value #DEFAULT_HANDSHAKE_TIMEOUT_MS}, or half the timeout if that is less
+     * @param streamTimeout empty: {@value #DEFAULT_STREAM_TIMEOUT_MS}, or half the timeout if that is less
      */
     public DrainSettings(@Name("timeout") String timeout, @Name("lingerTimeout") String lingerTimeout,
                          @Name("readinessPath") String readinessPath, @Name("preStopDelay") String preStopDelay,
@@ -71,8 +80,8 @@ public final class DrainSettings
             this.readinessPath = path(READINESS_PATH, readinessPath);
             this.preStopDelayMs = millis(PRE_STOP_DELAY, preStopDelay, 0, 3_600_000);
             this.quietPeriodMs = millis(QUIET_PERIOD, quietPeriod, 0, 3_600_000);
-            this.handshakeTimeoutMs = shorterThanTimeout(HANDSHAKE_TIMEOUT, handshakeTimeout, Math.min(1000, timeoutMs / 2));
-            this.streamTimeoutMs = shorterThanTimeout(STREAM_TIMEOUT, streamTimeout, Math.min(5000, timeoutMs / 2));
+            this.handshakeTimeoutMs = shorterThanTimeout(HANDSHAKE_TIMEOUT, handshakeTimeout, Math.min(DEFAULT_HANDSHAKE_TIMEOUT_MS, timeoutMs / 2));
+            this.streamTimeoutMs = shorterThanTimeout(STREAM_TIMEOUT, streamTimeout, Math.min(DEFAULT_STREAM_TIMEOUT_MS, timeoutMs / 2));
         }
         catch (IllegalArgumentException x)
         {
@@ -192,11 +201,11 @@ public final class DrainSettings
     public static final class Builder
     {
         private String prefix;
-        private String timeout = "30000";
-        private String lingerTimeout = "1000";
+        private String timeout = Long.toString(DEFAULT_TIMEOUT_MS);
+        private String lingerTimeout = Long.toString(DEFAULT_LINGER_TIMEOUT_MS);
         private String readinessPath = "";
-        private String preStopDelay = "0";
-        private String quietPeriod = "1000";
+        private String preStopDelay = Long.toString(DEFAULT_PRE_STOP_DELAY_MS);
+        private String quietPeriod = Long.toString(DEFAULT_QUIET_PERIOD_MS);
         private String handshakeTimeout = "";
         private String streamTimeout = "";
 
@@ -245,14 +254,14 @@ public final class DrainSettings
             return this;
         }
 
-        /** @param handshakeTimeout null: 1000 ms, or half the timeout if less */
+        /** @param handshakeTimeout null: {@value DrainSettings#DEFAULT_HANDSHAKE_TIMEOUT_MS} ms, or half the timeout if less */
         public Builder handshakeTimeout(Duration handshakeTimeout)
         {
             this.handshakeTimeout = handshakeTimeout == null ? "" : millis(handshakeTimeout);
             return this;
         }
 
-        /** @param streamTimeout null: 5000 ms, or half the timeout if less */
+        /** @param streamTimeout null: {@value DrainSettings#DEFAULT_STREAM_TIMEOUT_MS} ms, or half the timeout if less */
         public Builder streamTimeout(Duration streamTimeout)
         {
             this.streamTimeout = streamTimeout == null ? "" : millis(streamTimeout);

@@ -134,7 +134,7 @@ final class Listeners implements Container.Listener
         seen.clear();
     }
 
-    /** @return the local ports of the probes that connected, so that the drain can tell them from clients */
+    /** @return the local ports of the drain's own connects (wake-ups, probes), so that the drain can tell them from clients */
     Set<Integer> close()
     {
         Set<Integer> probes = ConcurrentHashMap.newKeySet();
@@ -190,20 +190,15 @@ final class Listeners implements Container.Listener
      */
     static boolean accepts(InetSocketAddress address, Set<Integer> probes)
     {
-        try (SocketChannel probe = SocketChannel.open())
+        try (SocketChannel probe = AcceptQueue.ownConnect(address, probes))
         {
-            probe.configureBlocking(false);
-            boolean connected = probe.connect(address);
             long deadline = NanoTime.now() + TimeUnit.MILLISECONDS.toNanos(PROBE_TIMEOUT_MS);
-            while (!connected)
+            while (!probe.finishConnect())
             {
                 if (NanoTime.isBefore(deadline, NanoTime.now()))
                     return false; // nothing answers there: nothing can complete a connection now
                 LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
-                connected = probe.finishConnect();
             }
-            if (probe.getLocalAddress() instanceof InetSocketAddress local)
-                probes.add(local.getPort());
             return true;
         }
         catch (IOException refused)

@@ -1,7 +1,13 @@
 package dev.gracefuldrain;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -9,6 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DrainSettingsTest
 {
@@ -18,6 +25,27 @@ class DrainSettingsTest
         DrainSettings settings = new DrainSettings("30000", "1000");
         assertEquals(30000, settings.getTimeoutMs());
         assertEquals(1000, settings.getLingerTimeoutMs());
+    }
+
+    /** One set of defaults: the XML's {@code default=} values and the ini-template's are DrainSettings' constants. */
+    @Test
+    void theModuleQuotesTheDefaultsOfTheCode() throws IOException
+    {
+        Map<String, String> xml = xmlDefaults();
+        String ini = Files.readString(Path.of("src/main/config/modules/graceful-drain.mod"));
+        Map<String, Long> defaults = Map.of(
+            DrainSettings.TIMEOUT, DrainSettings.DEFAULT_TIMEOUT_MS,
+            DrainSettings.LINGER_TIMEOUT, DrainSettings.DEFAULT_LINGER_TIMEOUT_MS,
+            DrainSettings.PRE_STOP_DELAY, DrainSettings.DEFAULT_PRE_STOP_DELAY_MS,
+            DrainSettings.QUIET_PERIOD, DrainSettings.DEFAULT_QUIET_PERIOD_MS);
+        defaults.forEach((property, value) -> assertEquals(Long.toString(value), xml.get(property), property + " in the XML"));
+        Map<String, Long> quoted = new LinkedHashMap<>(defaults);
+        quoted.put(DrainSettings.HANDSHAKE_TIMEOUT, DrainSettings.DEFAULT_HANDSHAKE_TIMEOUT_MS);
+        quoted.put(DrainSettings.STREAM_TIMEOUT, DrainSettings.DEFAULT_STREAM_TIMEOUT_MS);
+        quoted.forEach((property, value) ->
+            assertTrue(ini.contains("\n# " + property + "=" + value + "\n"), property + " in the ini-template"));
+        DrainSettings built = DrainSettings.builder().build();
+        assertEquals(construct(xmlDefaults()).toString(), built.toString(), "the builder's defaults are the XML's");
     }
 
     @Test
@@ -130,18 +158,23 @@ class DrainSettingsTest
         construct(values);
     }
 
-    /** The defaults of etc/graceful-drain.xml, in its argument order. */
+    /** The defaults of etc/graceful-drain.xml, read from it, in its argument order. */
     private static Map<String, String> xmlDefaults()
     {
-        Map<String, String> values = new LinkedHashMap<>();
-        values.put(DrainSettings.TIMEOUT, "30000");
-        values.put(DrainSettings.LINGER_TIMEOUT, "1000");
-        values.put(DrainSettings.READINESS_PATH, "");
-        values.put(DrainSettings.PRE_STOP_DELAY, "0");
-        values.put(DrainSettings.QUIET_PERIOD, "1000");
-        values.put(DrainSettings.HANDSHAKE_TIMEOUT, "");
-        values.put(DrainSettings.STREAM_TIMEOUT, "");
-        return values;
+        try
+        {
+            Matcher m = Pattern.compile("<Property name=\"(jetty\\.drain\\.\\w+)\" default=\"([^\"]*)\"/>")
+                .matcher(Files.readString(Path.of("src/main/config/etc/graceful-drain.xml")));
+            Map<String, String> values = new LinkedHashMap<>();
+            while (m.find())
+                values.put(m.group(1), m.group(2));
+            assertEquals(7, values.size(), "every property of the XML: " + values);
+            return values;
+        }
+        catch (IOException x)
+        {
+            throw new UncheckedIOException(x);
+        }
     }
 
     private static DrainSettings construct(Map<String, String> v)

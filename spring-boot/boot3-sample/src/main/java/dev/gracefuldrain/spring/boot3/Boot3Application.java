@@ -1,5 +1,7 @@
 package dev.gracefuldrain.spring.boot3;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -11,6 +13,8 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class Boot3Application
 {
+    private final AtomicInteger inFlight = new AtomicInteger();
+
     public static void main(String[] args)
     {
         SpringApplication.run(Boot3Application.class, args);
@@ -19,7 +23,22 @@ public class Boot3Application
     @GetMapping("/slow")
     String slow(@RequestParam(name = "ms", defaultValue = "1000") long ms) throws InterruptedException
     {
-        Thread.sleep(ms);
-        return "done\n";
+        inFlight.incrementAndGet();
+        try
+        {
+            Thread.sleep(ms);
+            return "done\n";
+        }
+        finally
+        {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** How many /slow requests are being handled: tests wait on it before they stop the application. */
+    @GetMapping("/inflight")
+    String inFlight()
+    {
+        return inFlight.get() + "\n";
     }
 }

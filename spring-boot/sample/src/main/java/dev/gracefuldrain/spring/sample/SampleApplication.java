@@ -33,6 +33,7 @@ public class SampleApplication
         return thread;
     });
     private final AtomicInteger streams = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final ObjectProvider<DrainingSseEmitters> drainingEmitters;
 
     public SampleApplication(ObjectProvider<DrainingSseEmitters> drainingEmitters)
@@ -48,8 +49,23 @@ public class SampleApplication
     @GetMapping("/slow")
     String slow(@RequestParam(name = "ms", defaultValue = "1000") long ms) throws InterruptedException
     {
-        Thread.sleep(ms);
-        return "done\n";
+        inFlight.incrementAndGet();
+        try
+        {
+            Thread.sleep(ms);
+            return "done\n";
+        }
+        finally
+        {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** How many /slow requests are being handled: tests wait on it before they stop the application. */
+    @GetMapping("/inflight")
+    String inFlight()
+    {
+        return inFlight.get() + "\n";
     }
 
     @GetMapping("/sse")

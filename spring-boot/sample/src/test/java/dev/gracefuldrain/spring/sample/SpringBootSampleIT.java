@@ -1,22 +1,16 @@
 package dev.gracefuldrain.spring.sample;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import dev.gracefuldrain.testsupport.Await;
+import dev.gracefuldrain.testsupport.BootJar;
 import dev.gracefuldrain.testsupport.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,13 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SpringBootSampleIT
 {
-    private static final Pattern STARTED = Pattern.compile("Jetty started on port (\\d+)");
     private static final int IDLE = 20;
     private static final int NEVER_USED = 5;
     private static final int BUSY = 5;
     private static final long BUSY_MS = 1500;
 
-    private final List<Process> processes = new ArrayList<>();
+    private final List<BootJar> apps = new ArrayList<>();
     private final ExecutorService readers = Executors.newCachedThreadPool();
 
     record Figures(long idleLastMs, long neverUsedLastMs, int busyComplete, int busyConnectionClose, long sseEndMs, boolean sseDrainEvent,
@@ -51,7 +44,7 @@ class SpringBootSampleIT
     void cleanUp()
     {
         readers.shutdownNow();
-        processes.forEach(Process::destroyForcibly);
+        apps.forEach(BootJar::close);
     }
 
     @Test
@@ -78,18 +71,17 @@ class SpringBootSampleIT
         assertEquals(BUSY, drain.busyConnectionClose(), "busy with Connection: close: " + drain);
         assertTrue(drain.sseDrainEvent() && drain.sseEndMs() < 1500, "SSE ended by the drain within its budget: " + drain);
         assertTrue(drain.exitAfterLastBusyMs() <= 300, "exit after the last busy response: " + drain);
-        assertTrue(output.stream().anyMatch(l -> l.contains("[12.1.10,")), "on the Jetty Spring Boot brings");
+        assertTrue(apps.get(0).printed("[12.1.10,"), "on the Jetty Spring Boot brings");
     }
 
     /** At the stop request readiness answers 503 during the pre-stop delay, while the app still serves. */
     @Test
     void readinessAnswers503DuringThePreStopDelay() throws Exception
     {
-        Process process = launch("--server.jetty.drain.pre-stop-delay=1500ms", "--server.jetty.drain.quiet-period=0");
-        int port = port(process);
+        BootJar app = launch("--server.jetty.drain.pre-stop-delay=1500ms", "--server.jetty.drain.quiet-period=0");
+        int port = app.port();
         assertEquals(200, Wire.get(port, "/actuator/health/readiness").status());
-        long t0 = System.nanoTime();
-        process.toHandle().destroy();
+        long t0 = app.sigterm();
         Wire.Response readiness = Await.until("readiness 503 after SIGTERM", Duration.ofSeconds(5), Duration.ofMillis(20),
             () -> Wire.get(port, "/actuator/health/readiness"), r -> r.status() == 503);
         long at = System.nanoTime();
@@ -98,26 +90,18 @@ class SpringBootSampleIT
             TimeUnit.NANOSECONDS.toMillis(at - t0), readiness.bodyText().trim(), served.status(), served.header("connection"));
         assertEquals(200, served.status(), "still served during the delay");
         assertTrue(served.connectionClose(), "Connection: close during the delay");
-        assertTrue(process.waitFor(15, TimeUnit.SECONDS), "exit");
+        app.awaitExit(Duration.ofSeconds(15));
     }
 
     /** A bad value stops the application at start, naming the property as written in Spring Boot. */
     @Test
     void invalidPropertyStopsTheStart() throws Exception
     {
-        Process process = launch("--server.jetty.drain.stream-timeout=5s");
-        String all = String.join("\n", drainOutput(process)); // to its end, so that a full pipe cannot hold the exit
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the sample did not stop");
-        assertTrue(process.exitValue() != 0, "exit status " + process.exitValue());
+        BootJar app = launch("--server.jetty.drain.stream-timeout=5s");
+        int status = app.awaitExit(Duration.ofSeconds(60));
+        String all = String.join("\n", app.output());
+        assertTrue(status != 0, "exit status " + status);
         assertTrue(all.contains("server.jetty.drain.stream-timeout=5000 is invalid: it must be less than server.jetty.drain.timeout=3000"), all);
-    }
-
-    private List<String> drainOutput(Process process) throws Exception
-    {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
-        {
-            return lines.lines().toList();
-        }
     }
 
     private static void row(String label, long drain, long spring)
@@ -127,8 +111,8 @@ class SpringBootSampleIT
 
     private Figures run(String label, String... args) throws Exception
     {
-        Process process = launch(args);
-        int port = port(process);
+        BootJar app = launch(args);
+        int port = app.port();
         List<Wire> idle = new ArrayList<>();
         for (int i = 0; i < IDLE; i++)
         {
@@ -156,15 +140,15 @@ class SpringBootSampleIT
             }));
         }
         Await.until(label + ": the SSE stream open", Duration.ofSeconds(10), Duration.ofMillis(20), () -> Wire.get(port, "/streams").bodyText().trim(), "1"::equals);
-        Thread.sleep(200); // the busy requests reach their handler (bounded by their 1500 ms)
+        Await.until(label + ": the busy requests in their handler", Duration.ofSeconds(10), Duration.ofMillis(10),
+            () -> Wire.get(port, "/inflight").bodyText().trim(), Integer.toString(BUSY)::equals);
 
         List<Future<Wire.Closing>> idleClosings = new ArrayList<>();
         List<Future<Wire.Closing>> neverClosings = new ArrayList<>();
-        long t0 = System.nanoTime();
-        process.toHandle().destroy(); // SIGTERM
+        long t0 = app.sigterm();
         idle.forEach(w -> idleClosings.add(readers.submit(() -> w.awaitClose(Duration.ofSeconds(30)))));
         never.forEach(w -> neverClosings.add(readers.submit(() -> w.awaitClose(Duration.ofSeconds(30)))));
-        CompletableFuture<Long> exit = process.onExit().thenApply(p -> System.nanoTime());
+        CompletableFuture<Long> exit = app.exit();
 
         long idleLast = lastClose(idleClosings, t0);
         long neverLast = lastClose(neverClosings, t0);
@@ -223,44 +207,10 @@ class SpringBootSampleIT
         return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
-    private final List<String> output = new CopyOnWriteArrayList<>();
-
-    private Process launch(String... args) throws Exception
+    private BootJar launch(String... args) throws Exception
     {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-jar", System.getProperty("sample.jar"), "--server.port=0"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        processes.add(process);
-        return process;
-    }
-
-    private int port(Process process) throws Exception
-    {
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() ->
-        {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
-            {
-                String line;
-                while ((line = lines.readLine()) != null)
-                {
-                    output.add(line);
-                    if (line.contains("graceful-drain") || line.contains("GracefulShutdown") || line.contains("WARN") || line.contains("ERROR"))
-                        System.out.println("  | " + line);
-                    Matcher m = STARTED.matcher(line);
-                    if (m.find())
-                        port.complete(Integer.parseInt(m.group(1)));
-                }
-            }
-            catch (Exception ignored)
-            {
-                // the process is gone
-            }
-            port.completeExceptionally(new AssertionError("the sample exited before it listened"));
-        }, "sample-output");
-        reader.setDaemon(true);
-        reader.start();
-        return port.get(60, TimeUnit.SECONDS);
+        BootJar app = BootJar.launch(System.getProperty("sample.jar"), args);
+        apps.add(app);
+        return app;
     }
 }
