@@ -28,7 +28,7 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
 
         void onHandshakeOver(TrackedConnection connection);
 
-        void onClosed(TrackedConnection connection, TrackedConnection.Ending ending);
+        void onClosed(TrackedConnection connection, Ending ending);
 
         /** A closed connection has left the tracker: it may have been the last. */
         void onRemoved();

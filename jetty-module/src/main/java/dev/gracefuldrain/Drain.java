@@ -182,13 +182,13 @@ public class Drain extends ContainerLifeCycle implements Graceful, ConnectionTra
     }
 
     @Override
-    public void onClosed(TrackedConnection connection, TrackedConnection.Ending ending)
+    public void onClosed(TrackedConnection connection, Ending ending)
     {
         DrainReport report = this.report;
         if (report == null)
             return;
         report.ended(connection.protocol(), ending);
-        if (ending != TrackedConnection.Ending.NOT_BUSY)
+        if (ending == Ending.FINISHED || ending == Ending.ABORTED)
             progress.changed(this::progressLine);
     }
 

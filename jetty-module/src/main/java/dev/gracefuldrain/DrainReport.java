@@ -70,12 +70,24 @@ final class DrainReport
         }
     }
 
-    void ended(Protocol protocol, TrackedConnection.Ending ending)
+    /**
+     * A connection found with a request on its way (counted busy) turned out to have none: reading its
+     * bytes from another thread is a hint, and Jetty's buffer looks non-empty while it fills. Counted
+     * again as what it was.
+     */
+    void notBusyAfterAll(Protocol protocol, Found found)
+    {
+        counts.decrementAndGet(protocol.ordinal() * COUNTS + Count.BUSY_FOUND.ordinal());
+        found(protocol, found);
+    }
+
+    void ended(Protocol protocol, Ending ending)
     {
         switch (ending)
         {
             case FINISHED -> add(protocol, Count.BUSY_FINISHED);
             case ABORTED -> add(protocol, Count.BUSY_ABORTED);
+            case NEVER_BEGAN -> counts.decrementAndGet(protocol.ordinal() * COUNTS + Count.BUSY_FOUND.ordinal());
             case NOT_BUSY ->
             {
             }

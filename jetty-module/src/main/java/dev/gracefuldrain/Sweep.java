@@ -99,13 +99,13 @@ final class Sweep
             if (!probe)
                 report.found(connection.protocol(), f);
         });
-        if (found == Found.YOUNG)
-        {
-            this.report = report;
-            young.add(connection);
-        }
         if (found == Found.READING || found == Found.YOUNG)
+        {
+            this.report = report; // the recheck counts against it
+            if (found == Found.YOUNG)
+                young.add(connection);
             recheck(connection, http2);
+        }
         return found;
     }
 
@@ -199,11 +199,15 @@ final class Sweep
         recheckScheduled.set(false);
         for (TrackedConnection connection : reading)
         {
-            // Counted when first found (busy), then only closed if it turned out idle; a young one is counted once decided.
+            // A young one is counted once decided; one found reading was counted busy, unless it turns out idle.
             Found found = connection.drain(tracker.inTlsHandshake(connection), handshakesOver, http2, true, f ->
             {
-                if (f != Found.YOUNG && young.remove(connection) && !isProbe(connection))
+                if (f == Found.YOUNG || isProbe(connection))
+                    return;
+                if (young.remove(connection))
                     report.found(connection.protocol(), f);
+                else if (f == Found.IDLE || f == Found.NEVER_USED)
+                    report.notBusyAfterAll(connection.protocol(), f);
             });
             if (found != Found.READING && found != Found.YOUNG)
                 reading.remove(connection);

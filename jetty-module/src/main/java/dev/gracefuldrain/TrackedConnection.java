@@ -27,12 +27,6 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
     /** Clients write right after connecting (one taken from the accept queue often has not yet); Go's Shutdown waits 5 s. */
     static final long YOUNG_MS = 20;
 
-    /** How a connection ended: NOT_BUSY (counted when the drain found it), or busy during the drain and FINISHED or ABORTED. */
-    enum Ending
-    {
-        NOT_BUSY, FINISHED, ABORTED
-    }
-
     private static final Callback[] NONE = new Callback[0];
 
     private final Connection connection;
@@ -45,6 +39,8 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
     private State state;
     private long lingerSinceNanos;
     private boolean busyInDrain;
+    /** Found with a request on its way, none begun yet: busy if it ends so, not if it turns out idle. */
+    private boolean readingInDrain;
     private boolean aborted;
 
     TrackedConnection(Connection connection, Protocol protocol, Linger linger)
@@ -164,9 +160,10 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
         }
         if (protocol == Protocol.H1 && Http1.hasRequestOnItsWay(connection))
         {
-            busyInDrain |= stopping;
+            readingInDrain |= stopping;
             return Found.READING;
         }
+        readingInDrain = false; // no request came: the hint was wrong
         if (state == State.NEVER_USED && stopping && protocol == Protocol.H1 && System.currentTimeMillis() - connection.getEndPoint().getCreatedTimeStamp() < YOUNG_MS)
             return Found.YOUNG;
         Found found = state == State.IDLE ? Found.IDLE : Found.NEVER_USED;
@@ -249,7 +246,7 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
     synchronized String[] abort(long nowNanos)
     {
         // Lingering: its requests are done (HTTP/2: its streams, after the final GOAWAY); only the client's close is awaited.
-        if (state == State.CLOSED || state == State.LINGERING || !busyInDrain)
+        if (state == State.CLOSED || state == State.LINGERING || !(busyInDrain || readingInDrain))
             return new String[0];
         aborted = true;
         Object remote = connection.getEndPoint().getRemoteSocketAddress();
@@ -276,10 +273,12 @@ final class TrackedConnection implements Linger.Lingering, Http2Drain.Owner
      */
     synchronized Ending closed()
     {
-        boolean busy = busyInDrain || state == State.BUSY;
+        boolean busy = busyInDrain || state == State.BUSY || (readingInDrain && aborted);
         state = State.CLOSED;
         inFlight.clear();
-        return !busy ? Ending.NOT_BUSY : aborted ? Ending.ABORTED : Ending.FINISHED;
+        if (!busy)
+            return readingInDrain ? Ending.NEVER_BEGAN : Ending.NOT_BUSY;
+        return aborted ? Ending.ABORTED : Ending.FINISHED;
     }
 
     synchronized State state()

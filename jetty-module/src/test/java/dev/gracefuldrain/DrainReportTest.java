@@ -45,11 +45,11 @@ class DrainReportTest
         report.found(Protocol.PENDING, Found.HANDSHAKE_CLOSED);
         report.handshakeCut();
         report.found(Protocol.H1, Found.CLOSED); // gone before the drain reached it: not counted
-        report.ended(Protocol.H1, TrackedConnection.Ending.FINISHED);
-        report.ended(Protocol.H1, TrackedConnection.Ending.FINISHED);
-        report.ended(Protocol.H2, TrackedConnection.Ending.ABORTED);
-        report.ended(Protocol.WS, TrackedConnection.Ending.FINISHED);
-        report.ended(Protocol.H1, TrackedConnection.Ending.NOT_BUSY); // counted when found
+        report.ended(Protocol.H1, Ending.FINISHED);
+        report.ended(Protocol.H1, Ending.FINISHED);
+        report.ended(Protocol.H2, Ending.ABORTED);
+        report.ended(Protocol.WS, Ending.FINISHED);
+        report.ended(Protocol.H1, Ending.NOT_BUSY); // counted when found
         report.lateRequestRefused();
         report.streamRefused();
         report.streamRefused();
@@ -103,9 +103,9 @@ class DrainReportTest
             left.put(Protocol.H2, 1);
             report.forcing(left);
             report.cut("GET /slow?ms=60000 from /127.0.0.1:4242 after 1503 ms");
-            report.ended(Protocol.H1, TrackedConnection.Ending.FINISHED);
-            report.ended(Protocol.H1, TrackedConnection.Ending.ABORTED);
-            report.ended(Protocol.H2, TrackedConnection.Ending.ABORTED);
+            report.ended(Protocol.H1, Ending.FINISHED);
+            report.ended(Protocol.H1, Ending.ABORTED);
+            report.ended(Protocol.H2, Ending.ABORTED);
             String summary = report.finish(7, 0);
 
             String[] expected = {

@@ -43,7 +43,7 @@ class ListenersTest
 
                 public void onHandshakeOver(TrackedConnection connection) { }
 
-                public void onClosed(TrackedConnection connection, TrackedConnection.Ending ending) { }
+                public void onClosed(TrackedConnection connection, Ending ending) { }
 
                 public void onRemoved() { }
             }));
