@@ -76,17 +76,14 @@ final class ConnectionTracker implements Connection.Listener, SslHandshakeListen
         // Only now: the socket is never in neither set while it lives.
         Object transport = connection.getEndPoint().getTransport(); // null for a LocalConnector's endpoint
         boolean wasAccepting = transport != null && accepting.remove(transport);
-        if (tracked != null && !connection.getEndPoint().isOpen())
-        {
-            // Closed before it was opened: HTTP/2 writes its SETTINGS before telling its listeners, and a peer
-            // that reset at once fails that write, so onClosed may already have come, and found nothing.
+        // Closed before it was opened: HTTP/2 writes its SETTINGS before telling its listeners, and a peer
+        // that reset at once fails that write, so onClosed may already have come, and found nothing.
+        boolean closedFirst = tracked != null && !connection.getEndPoint().isOpen();
+        if (closedFirst)
             connections.remove(connection);
-            tracked = null;
-            wasAccepting = true;
-        }
-        if (tracked != null)
+        if (tracked != null && !closedFirst)
             events.onOpened(tracked);
-        else if (wasAccepting)
+        else if (wasAccepting || closedFirst)
             events.onRemoved();
     }
 

@@ -40,6 +40,11 @@ final class DrainReport
         counts.incrementAndGet(protocol.ordinal() * COUNTS + count.ordinal());
     }
 
+    private void takeBack(Protocol protocol, Count count)
+    {
+        counts.decrementAndGet(protocol.ordinal() * COUNTS + count.ordinal());
+    }
+
     private int get(Protocol protocol, Count count)
     {
         return counts.get(protocol.ordinal() * COUNTS + count.ordinal());
@@ -77,7 +82,7 @@ final class DrainReport
      */
     void notBusyAfterAll(Protocol protocol, Found found)
     {
-        counts.decrementAndGet(protocol.ordinal() * COUNTS + Count.BUSY_FOUND.ordinal());
+        takeBack(protocol, Count.BUSY_FOUND);
         found(protocol, found);
     }
 
@@ -87,7 +92,7 @@ final class DrainReport
         {
             case FINISHED -> add(protocol, Count.BUSY_FINISHED);
             case ABORTED -> add(protocol, Count.BUSY_ABORTED);
-            case NEVER_BEGAN -> counts.decrementAndGet(protocol.ordinal() * COUNTS + Count.BUSY_FOUND.ordinal());
+            case NEVER_BEGAN -> takeBack(protocol, Count.BUSY_FOUND);
             case NOT_BUSY ->
             {
             }

@@ -33,7 +33,7 @@ final class Progress
     private volatile long lastWriteNanos = NanoTime.now() - GAP_NANOS;
     private boolean failed;
     /** The summary is out: a coalesced write still pending must not replace it. */
-    private volatile boolean finished;
+    private boolean finished;
 
     Progress(Path file, Scheduler scheduler)
     {
@@ -58,7 +58,8 @@ final class Progress
         scheduler.schedule(this::writePending, waitNanos, TimeUnit.NANOSECONDS);
     }
 
-    private void writePending()
+    /** Under the lock {@link #finish} takes: a line checked before the summary cannot be written after it. */
+    private synchronized void writePending()
     {
         pending.set(false);
         if (finished)
@@ -67,9 +68,11 @@ final class Progress
         write(source.get());
     }
 
-    /** Writes now, on the caller's thread: the last line, which must be there before the server answers the stop. */
-    /** The last line of a drain, with its summary: nothing written after it. */
-    void finish(String line)
+    /**
+     * The drain's last line, with its summary, written now on the caller's thread (it must be there before
+     * the server answers the stop); nothing is written after it.
+     */
+    synchronized void finish(String line)
     {
         finished = true;
         write(line);

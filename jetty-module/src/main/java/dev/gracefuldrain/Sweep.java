@@ -35,7 +35,6 @@ final class Sweep
     private final Set<TrackedConnection> reading = ConcurrentHashMap.newKeySet();
     /** Of those, the never-used ones given {@link TrackedConnection#YOUNG_MS} for a first byte: not counted yet. */
     private final Set<TrackedConnection> young = ConcurrentHashMap.newKeySet();
-    private volatile DrainReport report;
     private final AtomicBoolean recheckScheduled = new AtomicBoolean();
     private volatile Set<Integer> probes = Set.of();
     private volatile boolean handshakesOver;
@@ -99,13 +98,10 @@ final class Sweep
             if (!probe)
                 report.found(connection.protocol(), f);
         });
+        if (found == Found.YOUNG)
+            young.add(connection);
         if (found == Found.READING || found == Found.YOUNG)
-        {
-            this.report = report; // the recheck counts against it
-            if (found == Found.YOUNG)
-                young.add(connection);
-            recheck(connection, http2);
-        }
+            recheck(connection, report, http2);
         return found;
     }
 
@@ -187,14 +183,14 @@ final class Sweep
             connection.close();
     }
 
-    private void recheck(TrackedConnection connection, Http2Drain.Context http2)
+    private void recheck(TrackedConnection connection, DrainReport report, Http2Drain.Context http2)
     {
         reading.add(connection);
         if (recheckScheduled.compareAndSet(false, true))
-            scheduler.schedule(() -> recheckReading(http2), RECHECK_MS, TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> recheckReading(report, http2), RECHECK_MS, TimeUnit.MILLISECONDS);
     }
 
-    private void recheckReading(Http2Drain.Context http2)
+    private void recheckReading(DrainReport report, Http2Drain.Context http2)
     {
         recheckScheduled.set(false);
         for (TrackedConnection connection : reading)
@@ -213,7 +209,7 @@ final class Sweep
                 reading.remove(connection);
         }
         if (!reading.isEmpty() && recheckScheduled.compareAndSet(false, true))
-            scheduler.schedule(() -> recheckReading(http2), RECHECK_MS, TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> recheckReading(report, http2), RECHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     private boolean isProbe(TrackedConnection connection)
