@@ -55,6 +55,9 @@ class RepeatedStopGuardTest
             assertTrue(Harness.msSince(t0) < 2500, "the 5000 ms delay was skipped: draining after " + Harness.msSince(t0) + " ms");
             // The busy request holds the drain, so the server cannot have stopped, and the hook must still be waiting.
             assertFalse(hook.isDone(), "the hook went on while the drain was in progress");
+            // Released once the sweep has found it busy: a request that ends before the sweep reaches it is found
+            // already closing, not busy (the phase is DRAINING before the sweep runs).
+            Harness.awaitTrue("the sweep's log line", () -> log.find("graceful-drain: idle closed in ") != null, 5000);
             app.release.countDown();
             String response = readResponse(busy.getInputStream());
             assertTrue(response.startsWith("HTTP/1.1 200") && response.endsWith("released\n"), "served, not torn down: " + response);
